@@ -13,7 +13,7 @@ import { DTypeError, FluxionError, ShapeError, ValueError, fmtShape } from './er
 import { ones, zeros } from './creation.js';
 import { shapesEqual } from './shape.js';
 import { Tensor, type AdNode } from './tensor.js';
-import { flatten, paths, unflatten } from './tree.js';
+import { assertSameStructure, flatten, paths, unflatten, type TreeDef } from './tree.js';
 import { add, mul } from './ops/elementwise.js';
 import { sum } from './ops/reduce.js';
 import { unbroadcast } from './ops/shape.js';
@@ -112,10 +112,13 @@ export function vjp<const Args extends readonly unknown[], R>(
 ): [R, Pullback<Args, R>] {
   const level = pushLevel();
   const leafNodes: AdNode[][] = [];
+  // Structures as of the call: the caller may change its trees before calling the pullback.
+  const inDefs: TreeDef<unknown>[] = [];
   let out: R;
   try {
     const wrapped = primals.map((p) => {
       const { leaves, treedef } = flatten(p);
+      inDefs.push(treedef);
       const ps = paths(p);
       const vars = leaves.map((x, j) => variable('vjp', x, level, ps[j] ?? ''));
       leafNodes.push(vars.map((v) => nodeAt(v, level)!));
@@ -135,8 +138,8 @@ export function vjp<const Args extends readonly unknown[], R>(
   const outs = outFlat.leaves as Tensor[];
   const pullback = (cotangent: R): Args => {
     const ctFlat = flatten(cotangent);
-    if (ctFlat.leaves.length !== outs.length) {
-      throw new ShapeError('vjp', `the cotangent has ${ctFlat.leaves.length} leaves; the output has ${outs.length}`);
+    if (!ctFlat.treedef.equals(outFlat.treedef)) {
+      throw new ShapeError('vjp', `the cotangent's structure ${ctFlat.treedef} differs from the output's ${outFlat.treedef}`);
     }
     const roots: AdNode[] = [];
     const seeds: Tensor[] = [];
@@ -153,13 +156,12 @@ export function vjp<const Args extends readonly unknown[], R>(
       }
     });
     const ct = backwardPass(level, roots, seeds);
-    return primals.map((p, i) => {
-      const { treedef } = flatten(p);
-      return unflatten(
+    return inDefs.map((treedef, i) =>
+      unflatten(
         treedef,
         leafNodes[i]!.map((n) => ct.get(n) ?? zeros(n.shape, n.dtype)),
-      );
-    }) as unknown as Args;
+      ),
+    ) as unknown as Args;
   };
   return [outFlat.leaves.length === 1 && out instanceof Tensor ? (release(out, level) as R) : out, pullback];
 }
@@ -271,14 +273,24 @@ export function valueAndGrad(
 /**
  * Hessian-vector product of a scalar `f` at `x` along `v` (trees of the same structure), by
  * differentiating ⟨∇f(x), v⟩: reverse over reverse.
- * @throws as `grad`; TreeStructureError when x and v differ in structure.
+ * @throws as `grad`; TreeStructureError when x and v differ in structure; ShapeError when a leaf
+ *   of v differs in shape or dtype from x's.
  */
 export function hvp<T>(f: (x: T) => Tensor, x: T, v: T): T {
+  assertSameStructure(x, v, 'hvp');
+  const xl = flatten(x).leaves;
+  const vl = flatten(v).leaves as Tensor[];
+  const vp = paths(v);
+  vl.forEach((vi, i) => {
+    const xi = xl[i];
+    if (xi instanceof Tensor && (!(vi instanceof Tensor) || !shapesEqual(vi.shape, xi.shape) || vi.dtype !== xi.dtype)) {
+      const got = vi instanceof Tensor ? `${vi.dtype}${fmtShape(vi.shape)}` : typeof vi;
+      throw new ShapeError('hvp', `v's leaf at '${vp[i]}' must be ${xi.dtype}${fmtShape(xi.shape)} like x's, got ${got}`);
+    }
+  });
   const g = grad(f);
   return grad((y: T) => {
     const gl = flatten(g(y)).leaves as Tensor[];
-    const vl = flatten(v).leaves as Tensor[];
-    if (gl.length !== vl.length) throw new ShapeError('hvp', `x has ${gl.length} leaves but v has ${vl.length}`);
     return gl.reduce<Tensor>((acc, gi, i) => add(acc, sum(mul(gi, vl[i]!))), zeros([], gl[0]?.dtype ?? 'float32'));
   })(x);
 }
@@ -313,8 +325,12 @@ export function customVjp<A extends readonly Tensor[]>(
       return gs.map((gi, i) => {
         if (gi === null) return null;
         const x = inputs[i]!;
-        if (!(gi instanceof Tensor) || gi.dtype !== x.dtype) {
-          throw new FluxionError('customVjp', `cotangent ${i} must be a ${x.dtype} tensor shaped like ${fmtShape(x.shape)}`);
+        // The cotangent is summed down to x's shape, so x must broadcast to it (same-size but
+        // differently shaped cotangents would otherwise be silently reshaped).
+        const lead = gi instanceof Tensor ? gi.ndim - x.ndim : -1;
+        if (!(gi instanceof Tensor) || gi.dtype !== x.dtype || lead < 0 || x.shape.some((d, j) => d !== 1 && d !== gi.shape[lead + j])) {
+          const got = gi instanceof Tensor ? `${gi.dtype}${fmtShape(gi.shape)}` : typeof gi;
+          throw new FluxionError('customVjp', `cotangent ${i} must be a ${x.dtype} tensor shaped like ${fmtShape(x.shape)}, got ${got}`);
         }
         return gi;
       });

@@ -5,9 +5,9 @@ export type DType = 'float32' | 'float64' | 'int32' | 'bool';
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 /** A typed array that must not be written to: the data of an immutable Tensor. */
-export type ReadonlyTypedArray = Omit<TypedArray, 'set' | 'fill' | 'copyWithin' | 'reverse' | 'sort'> & {
-  readonly [index: number]: number;
-};
+// Readonly<> is what makes the index signature read-only: in an intersection with Omit<>'s
+// writable index signature, a `readonly [index: number]` member would still allow `data[0] = 1`.
+export type ReadonlyTypedArray = Readonly<Omit<TypedArray, 'set' | 'fill' | 'copyWithin' | 'reverse' | 'sort'>>;
 
 /** All dtypes, in a fixed order. */
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];

@@ -196,6 +196,9 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
 /** Clamps x to [lo, hi] (either bound may be omitted); gradient 1 inside, 0 outside. */
 export function clip(x: Tensor, lo?: TensorLike, hi?: TensorLike): Tensor {
   checkTensor('clip', x);
+  // Bounds must fit x's dtype; checked here so that errors name clip, not maximum/minimum.
+  if (lo !== undefined) coerceOperands('clip', x, lo);
+  if (hi !== undefined) coerceOperands('clip', x, hi);
   let y = x;
   if (lo !== undefined) y = maximum(y, lo);
   if (hi !== undefined) y = minimum(y, hi);

@@ -52,6 +52,13 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 0 || b.ndim === 0) {
     throw new ShapeError('matmul', `operands must have at least 1 dimension, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   }
+  // Checked here too so that 1-D operands appear in the message as given, not as [1, k] / [k, 1].
+  checkDType('matmul', a.dtype, 'float');
+  const ka = a.shape[a.ndim - 1]!;
+  const kb = b.shape[Math.max(b.ndim - 2, 0)]!;
+  if (ka !== kb) {
+    throw new ShapeError('matmul', `inner dimensions differ: ${fmtShape(a.shape)} @ ${fmtShape(b.shape)} (${ka} vs ${kb})`);
+  }
   const a2 = a.ndim === 1 ? reshape(a, [1, a.shape[0]!]) : a;
   const b2 = b.ndim === 1 ? reshape(b, [b.shape[0]!, 1]) : b;
   const y = bind(matmulP, [a2, b2], null);
@@ -69,6 +76,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 export function dot(a: Tensor, b: Tensor): Tensor {
   checkTensor('dot', a, 'first operand');
   checkTensor('dot', b, 'second operand');
+  coerceOperands('dot', a, b);
   if (a.ndim > 2 || b.ndim > 2) {
     throw new ShapeError('dot', `supports 1-D and 2-D operands, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}; use matmul`);
   }
@@ -83,5 +91,6 @@ export function dot(a: Tensor, b: Tensor): Tensor {
 export function outer(a: Tensor, b: Tensor): Tensor {
   checkTensor('outer', a, 'first operand');
   checkTensor('outer', b, 'second operand');
+  coerceOperands('outer', a, b);
   return mul(reshape(a, [-1, 1]), reshape(b, [1, -1]));
 }

@@ -41,7 +41,8 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
     throw new ShapeError('reshape', `cannot reshape ${fmtShape(x.shape)} (${x.size} elements) into ${fmtShape(shape)}`);
   }
   if (shapesEqual(target, x.shape)) return x;
-  return bind(reshapeP, [x], { shape: target });
+  // A copy: the caller's array must not become the output's (and its autodiff node's) shape.
+  return bind(reshapeP, [x], { shape: [...target] });
 }
 
 // ---------------------------------------------------------------- transpose
@@ -201,7 +202,8 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   xs.forEach((x, i) => checkTensor('concat', x, `element ${i}`));
   const a = normalizeAxis('concat', axis, xs[0]!.ndim);
   if (xs.length === 1) return xs[0]!;
-  return bind(concatP, xs, { axis: a });
+  // A copy: the backward rule keeps its inputs, and the caller may reuse its array.
+  return bind(concatP, [...xs], { axis: a });
 }
 
 /**
@@ -213,6 +215,7 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   xs.forEach((x, i) => checkTensor('stack', x, `element ${i}`));
   const first = xs[0]!;
   for (const x of xs) {
+    if (x.dtype !== first.dtype) throw new DTypeError('stack', `dtypes differ: ${first.dtype} and ${x.dtype}`);
     if (!shapesEqual(x.shape, first.shape)) {
       throw new ShapeError('stack', `all shapes must be equal, got ${xs.map((t) => fmtShape(t.shape)).join(', ')}`);
     }

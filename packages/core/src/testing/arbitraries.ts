@@ -36,7 +36,8 @@ export function broadcastablePair(opts: ShapeOptions = {}): fc.Arbitrary<[number
       for (let i = 0; i < rank; i++) {
         const da = a[i - (rank - a.length)] ?? 1;
         const db = b[i - (rank - b.length)] ?? 1;
-        res.push(Math.max(da, db));
+        // Each side is `out`'s dimension or 1, so the result is the side that is not 1 (0 included).
+        res.push(da === 1 ? db : da);
       }
       return [a, b, res];
     });
@@ -67,8 +68,11 @@ export function tensorOf(shp: readonly number[] | fc.Arbitrary<number[]>, opts: 
         ? fc.integer({ min: Math.ceil(min), max: Math.floor(max) })
         : dtype === 'bool'
           ? fc.boolean().map((b) => (b ? 1 : 0))
-          : fc
-              .double({ min, max, noNaN: true, noDefaultInfinity: true })
+          : // fc.double clusters near 0 (most draws below 1e-6); spread values evenly instead,
+            // so gradient checks see the whole range and ties stay rare.
+            fc
+              .integer({ min: 0, max: 0x7fffffff })
+              .map((i) => min + ((max - min) * i) / 0x7fffffff)
               .map((v) => (minAbs > 0 && Math.abs(v) < minAbs ? (v < 0 ? -minAbs : minAbs) : v));
     return fc.array(value, { minLength: n, maxLength: n }).map((vals) => {
       const arr = dtype === 'float32' ? new Float32Array(vals) : dtype === 'int32' ? new Int32Array(vals) : dtype === 'bool' ? new Uint8Array(vals) : new Float64Array(vals);

@@ -462,11 +462,13 @@ const table: Record<string, GradEntry> = {
     order: 2,
     arb: shape(SMALL)
       .chain((s) => fc.tuple(floats(s, { spread: true }), boundArb(s), boundArb(s)))
-      .filter(([x, lo, hi]) =>
-        [lo, hi].every((b) =>
-          b.kind === 'none' ? true : minGap(x, b.kind === 'number' ? tensor(b.v, { dtype: 'float64' }) : b.t) > 0.01,
-        ),
-      )
+      .filter(([x, lo, hi]) => {
+        const asT = (b: Bound): Tensor | null =>
+          b.kind === 'none' ? null : b.kind === 'number' ? tensor(b.v, { dtype: 'float64' }) : b.t;
+        const [l, h] = [asT(lo), asT(hi)];
+        // Away from every kink: x from both bounds, and the bounds from each other.
+        return [l, h].every((b) => b === null || minGap(x, b) > 0.01) && (l === null || h === null || minGap(l, h) > 0.01);
+      })
       .map(([x, lo, hi]) => {
         const xs = [x];
         const ref = (b: Bound): ((ts: Tensor[]) => Tensor | number | undefined) => {

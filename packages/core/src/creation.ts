@@ -9,6 +9,12 @@ export interface TensorOptions {
   readonly dtype?: DType;
   /** Shape; default inferred from the nesting, or `[length]` for a flat typed array. */
   readonly shape?: readonly number[];
+  /**
+   * For a typed array only: `false` wraps the array itself instead of copying it, for code that
+   * builds arrays in hot loops (optimizers, kernels). The caller hands the array over and must
+   * never write to it again. Default true.
+   */
+  readonly copy?: boolean;
 }
 
 /** Anything `tensor()` accepts. */
@@ -20,6 +26,7 @@ export type TensorInput = NestedArray | readonly NestedArray[] | TypedArray | re
  *
  * @example tensor([[1, 2], [3, 4]])                 // float32 [2, 2]
  * @example tensor(new Float64Array(6), { shape: [2, 3] })
+ * @example tensor(freshArray, { shape: [2, 3], copy: false })   // no copy; never write to freshArray again
  * @throws ShapeError for ragged nesting or a `shape` whose size differs from the data's;
  *   DTypeError for a value the dtype cannot hold (a fraction in int32, a non-number).
  */
@@ -31,6 +38,12 @@ export function tensor(values: TensorInput, options: TensorOptions = {}): Tensor
     checkShape('tensor', shape);
     if (sizeOf(shape) !== arr.length) {
       throw new ShapeError('tensor', `shape ${fmtShape(shape)} needs ${sizeOf(shape)} elements, got ${arr.length}`);
+    }
+    if (options.copy === false) {
+      if (dtype !== dtypeOfArray(arr)) {
+        throw new DTypeError('tensor', `copy: false needs the array type of ${dtype}, got a ${arr.constructor.name}`);
+      }
+      return new Tensor(shape, dtype, arr);
     }
     const data = allocate(dtype, arr.length);
     if (dtype === dtypeOfArray(arr)) data.set(arr);

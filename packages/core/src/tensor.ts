@@ -42,7 +42,8 @@ export class Tensor {
 
   /** @internal Use `tensor()` and the other constructors; this one neither copies nor checks. */
   constructor(shape: readonly number[], dtype: DType, data: TypedArray | null, nodes: readonly AdNode[] | null = null) {
-    this.shape = Object.freeze(shape.slice());
+    // Shapes are shared between tensors (every elementwise output reuses its input's).
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
     this.dtype = dtype;
     this.size = sizeOf(shape);
     this._data = data;

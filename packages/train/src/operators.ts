@@ -1,0 +1,62 @@
+import { defer, filter, takeWhile, type MonoTypeOperatorFunction, type OperatorFunction } from 'rxjs';
+import { ValueError } from '@fluxion/core';
+import type { StepEvent, TrainEvent } from './events.js';
+
+/**
+ * Thins step events to every n-th update (for plots and logs); other events pass through.
+ * @throws ValueError for n that is not a positive integer.
+ */
+export function sampleEvery<E extends { type: string; step: number }>(n: number): MonoTypeOperatorFunction<E> {
+  if (!Number.isInteger(n) || n < 1) throw new ValueError('sampleEvery', `n must be a positive integer, got ${n}`);
+  return filter((e) => e.type !== 'step' || e.step % n === 0);
+}
+
+/** Keeps only step events, typed as such. */
+export function steps<P, S, Aux>(): OperatorFunction<TrainEvent<P, S, Aux>, StepEvent<Aux>> {
+  return filter((e): e is StepEvent<Aux> => e.type === 'step');
+}
+
+/** Options of `earlyStopping`. */
+export interface EarlyStoppingOptions {
+  /** How many observations without improvement to tolerate (default 10). */
+  readonly patience?: number;
+  /** Smallest decrease that counts as an improvement (default 0). */
+  readonly minDelta?: number;
+  /**
+   * Which value to watch: an eval metric's name, or 'loss' for step losses (default 'loss').
+   * Lower is better.
+   */
+  readonly monitor?: string;
+}
+
+/**
+ * Ends the stream (which stops training, since unsubscribing stops the run) once the monitored
+ * value has not improved by `minDelta` for `patience` observations in a row. The event that
+ * exhausts the patience is still emitted.
+ * @throws ValueError for a negative patience or minDelta.
+ */
+export function earlyStopping<P, S, Aux>(opts: EarlyStoppingOptions = {}): MonoTypeOperatorFunction<TrainEvent<P, S, Aux>> {
+  const { patience = 10, minDelta = 0, monitor = 'loss' } = opts;
+  if (!Number.isInteger(patience) || patience < 0) throw new ValueError('earlyStopping', `patience must be a non-negative integer, got ${patience}`);
+  if (!(minDelta >= 0)) throw new ValueError('earlyStopping', `minDelta must be >= 0, got ${minDelta}`);
+  // Per subscription state, so one operator instance can serve several runs.
+  return (source) =>
+    defer(() => {
+      let best = Infinity;
+      let bad = 0;
+      return source.pipe(
+        takeWhile((e) => {
+          let v: number | undefined;
+          if (monitor === 'loss' && e.type === 'step') v = e.loss;
+          else if (e.type === 'eval') v = e.metrics[monitor];
+          if (v === undefined) return true;
+          if (v < best - minDelta) {
+            best = v;
+            bad = 0;
+            return true;
+          }
+          return ++bad <= patience;
+        }, true),
+      );
+    });
+}

@@ -8,7 +8,7 @@
  * (grad of grad).
  */
 import { isFloat } from './dtype.js';
-import { nodeAt, nodesFor, popLevel, pushLevel, withoutRecording } from './dispatch.js';
+import { nodeAt, nodesFor, popLevel, pushLevel, rewrapped, withoutRecording } from './dispatch.js';
 import { DTypeError, FluxionError, ShapeError, ValueError, fmtShape } from './errors.js';
 import { ones, zeros } from './creation.js';
 import { shapesEqual } from './shape.js';
@@ -27,7 +27,7 @@ function variable(op: string, x: unknown, level: number, path: string): Tensor {
     throw new DTypeError(op, `${where} has dtype ${x.dtype}; only float32 and float64 tensors can be differentiated`);
   }
   const leaf: AdNode = { level, shape: x.shape, dtype: x.dtype, inputs: null, backward: null };
-  return new Tensor(x.shape, x.dtype, x._data, x._nodes ? [...x._nodes, leaf] : [leaf]);
+  return rewrapped(x, new Tensor(x.shape, x.dtype, x._data, x._nodes ? [...x._nodes, leaf] : [leaf]));
 }
 
 /** The same tensor without its node at `level`, so a returned value does not pin the graph. */
@@ -35,7 +35,7 @@ function release(t: Tensor, level: number): Tensor {
   const nodes = t._nodes;
   if (nodes === null || nodeAt(t, level) === undefined) return t;
   const rest = nodes.filter((n) => n.level !== level);
-  return new Tensor(t.shape, t.dtype, t._data, rest.length ? rest : null);
+  return rewrapped(t, new Tensor(t.shape, t.dtype, t._data, rest.length ? rest : null));
 }
 
 /** Nodes of `level` reachable from `roots`, children before parents. */
@@ -336,7 +336,7 @@ export function customVjp<A extends readonly Tensor[]>(
       });
     });
     if (nodes === null) return y;
-    out = new Tensor(y.shape, y.dtype, y._data, nodes);
+    out = rewrapped(y, new Tensor(y.shape, y.dtype, y._data, nodes));
     return out;
   };
 }

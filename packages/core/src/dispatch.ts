@@ -54,6 +54,8 @@ export function primitives(): readonly Primitive<never>[] {
 /** An interpreter that records ops on abstract tensors (installed by `trace`). */
 export interface TraceRecorder {
   record<A>(prim: Primitive<A>, inputs: readonly Tensor[], attrs: A, aval: Aval): Tensor;
+  /** `to` is the same abstract value as `from` in a new wrapper (autodiff re-wraps its variables). */
+  alias?(from: Tensor, to: Tensor): void;
 }
 
 /** Autodiff levels currently recording, innermost last. */
@@ -93,6 +95,15 @@ export function withRecorder<T>(r: TraceRecorder, f: () => T): T {
   } finally {
     recorder = saved;
   }
+}
+
+/**
+ * @internal Autodiff re-wraps tensors (a variable gets a leaf node, a result loses its node): for
+ * an abstract tensor this tells the trace recorder that `to` stands for the same value as `from`.
+ */
+export function rewrapped(from: Tensor, to: Tensor): Tensor {
+  if (from._data === null && recorder !== null && recorder.alias !== undefined) recorder.alias(from, to);
+  return to;
 }
 
 /** @internal The node of `t` at `level`, if it has one. */

@@ -68,6 +68,7 @@ export {
   type CustomVjpContext,
 } from './autodiff.js';
 export { bind, primitives, type Primitive, type Aval, type VjpRule } from './dispatch.js';
+export { trace, evaluate, type Graph, type GraphValue, type GraphInput, type GraphConstant, type GraphNode } from './trace.js';
 export * as tree from './tree.js';
 export type { Tree, MapLeaves, TreeDef } from './tree.js';
 export { TreeStructureError } from './tree.js';

@@ -15,15 +15,152 @@ export function broadcastStrides(shape: readonly number[], outShape: readonly nu
   return out;
 }
 
-/** out[i] = f(x[i]). */
-export function mapUnary(x: TypedArray, dtype: DType, f: (v: number) => number): TypedArray {
+/**
+ * Op codes of the elementwise ops with their own loops. A shared loop calling a per-op closure
+ * is a megamorphic call per element; a switch outside the loop keeps each loop monomorphic.
+ */
+export enum Un {
+  Other,
+  Neg,
+  Exp,
+  Log,
+  Sqrt,
+  Abs,
+  Tanh,
+  Sigmoid,
+  Relu,
+  Square,
+  LeakyRelu,
+}
+
+/** out[i] = op(x[i]); `f` computes ops without their own loop (`Un.Other`). */
+export function mapUnary(x: TypedArray, dtype: DType, code: Un, f: (v: number) => number, slope = 0): TypedArray {
   const n = x.length;
   const out = allocate(dtype, n);
-  for (let i = 0; i < n; i++) out[i] = f(x[i]!);
+  switch (code) {
+    case Un.Neg:
+      for (let i = 0; i < n; i++) out[i] = -x[i]!;
+      break;
+    case Un.Exp:
+      for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]!);
+      break;
+    case Un.Log:
+      for (let i = 0; i < n; i++) out[i] = Math.log(x[i]!);
+      break;
+    case Un.Sqrt:
+      for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]!);
+      break;
+    case Un.Abs:
+      for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]!);
+      break;
+    case Un.Tanh:
+      for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]!);
+      break;
+    case Un.Sigmoid:
+      for (let i = 0; i < n; i++) {
+        const v = x[i]!;
+        out[i] = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
+      }
+      break;
+    case Un.Relu:
+      for (let i = 0; i < n; i++) {
+        const v = x[i]!;
+        out[i] = v > 0 ? v : v !== v ? v : 0;
+      }
+      break;
+    case Un.Square:
+      for (let i = 0; i < n; i++) {
+        const v = x[i]!;
+        out[i] = v * v;
+      }
+      break;
+    case Un.LeakyRelu:
+      for (let i = 0; i < n; i++) {
+        const v = x[i]!;
+        out[i] = v >= 0 ? v : v * slope;
+      }
+      break;
+    default:
+      for (let i = 0; i < n; i++) out[i] = f(x[i]!);
+  }
   return out;
 }
 
-/** out = f(a, b) with NumPy broadcasting; fast paths for equal shapes and scalar operands. */
+/** Op codes of the binary ops with their own loops (see `Un`). */
+export enum Bin {
+  Other,
+  Add,
+  Sub,
+  Mul,
+  Div,
+}
+
+/**
+ * out[o] = op(a[o], b[bi]) for o in [0, n), where bi runs over b's `period` elements again and
+ * again (period 1: scalar b; period n: same shape; else: b is a row repeated over leading axes).
+ * Swapped: out[o] = op(b[bi], a[o]), for a scalar or row on the left.
+ */
+function periodic(code: Bin, f: (x: number, y: number) => number, a: TypedArray, b: TypedArray, out: TypedArray, period: number, swapped: boolean): void {
+  const n = out.length;
+  for (let o = 0; o < n; o += period) {
+    const len = Math.min(period, n - o);
+    if (!swapped) {
+      switch (code) {
+        case Bin.Add:
+          for (let j = 0; j < len; j++) out[o + j] = a[o + j]! + b[j]!;
+          break;
+        case Bin.Sub:
+          for (let j = 0; j < len; j++) out[o + j] = a[o + j]! - b[j]!;
+          break;
+        case Bin.Mul:
+          for (let j = 0; j < len; j++) out[o + j] = a[o + j]! * b[j]!;
+          break;
+        case Bin.Div:
+          for (let j = 0; j < len; j++) out[o + j] = a[o + j]! / b[j]!;
+          break;
+        default:
+          for (let j = 0; j < len; j++) out[o + j] = f(a[o + j]!, b[j]!);
+      }
+    } else {
+      switch (code) {
+        case Bin.Add:
+          for (let j = 0; j < len; j++) out[o + j] = b[j]! + a[o + j]!;
+          break;
+        case Bin.Sub:
+          for (let j = 0; j < len; j++) out[o + j] = b[j]! - a[o + j]!;
+          break;
+        case Bin.Mul:
+          for (let j = 0; j < len; j++) out[o + j] = b[j]! * a[o + j]!;
+          break;
+        case Bin.Div:
+          for (let j = 0; j < len; j++) out[o + j] = b[j]! / a[o + j]!;
+          break;
+        default:
+          for (let j = 0; j < len; j++) out[o + j] = f(b[j]!, a[o + j]!);
+      }
+    }
+  }
+}
+
+/** The length of `small` as a row repeated over `outShape`'s leading axes, or 0 if it is not one. */
+function rowPeriod(small: readonly number[], outShape: readonly number[]): number {
+  let i = 0;
+  while (i < small.length && small[i] === 1) i++;
+  const tail = small.slice(i);
+  const off = outShape.length - tail.length;
+  if (off < 0) return 0;
+  let len = 1;
+  for (let d = 0; d < tail.length; d++) {
+    if (tail[d] !== outShape[off + d]) return 0;
+    len *= tail[d]!;
+  }
+  return len;
+}
+
+/**
+ * out = op(a, b) with NumPy broadcasting. Equal shapes, a scalar operand and a row repeated over
+ * leading axes (the bias of a linear layer) run contiguous loops; other broadcasts go through strides.
+ */
 export function mapBinary(
   a: TypedArray,
   aShape: readonly number[],
@@ -31,25 +168,25 @@ export function mapBinary(
   bShape: readonly number[],
   outShape: readonly number[],
   dtype: DType,
+  code: Bin,
   f: (x: number, y: number) => number,
 ): TypedArray {
   const n = sizeOf(outShape);
   const out = allocate(dtype, n);
-  if (a.length === n && b.length === n) {
-    for (let i = 0; i < n; i++) out[i] = f(a[i]!, b[i]!);
-    return out;
-  }
-  if (b.length === 1 && a.length === n) {
-    const y = b[0]!;
-    for (let i = 0; i < n; i++) out[i] = f(a[i]!, y);
-    return out;
-  }
-  if (a.length === 1 && b.length === n) {
-    const x = a[0]!;
-    for (let i = 0; i < n; i++) out[i] = f(x, b[i]!);
-    return out;
-  }
   if (n === 0) return out;
+  if (a.length === n) {
+    const period = b.length === n ? n : b.length === 1 ? 1 : rowPeriod(bShape, outShape);
+    if (period > 0) {
+      periodic(code, f, a, b, out, period, false);
+      return out;
+    }
+  } else if (b.length === n) {
+    const period = a.length === 1 ? 1 : rowPeriod(aShape, outShape);
+    if (period > 0) {
+      periodic(code, f, b, a, out, period, true);
+      return out;
+    }
+  }
   const rank = outShape.length;
   const sa = broadcastStrides(aShape, outShape);
   const sb = broadcastStrides(bShape, outShape);
@@ -224,8 +361,92 @@ export function transposeKernel(x: TypedArray, shape: readonly number[], perm: r
 }
 
 /**
- * Batched matrix product: a [...batchA, m, k] times b [...batchB, k, n], batch axes broadcast to
- * `batch`. Row-major i-k-j loops keep the inner loop contiguous in b and out.
+ * One matrix product C = op(A)·op(B) into `out` at `oOff` (row-major m×n), where op(A)(i, p) is
+ * `a[aOff + i*ai + p*ap]` and op(B)(p, j) is `b[bOff + p*bp + j*bj]`: strides express the
+ * transposes, so backward never materialises one. 4×4 register tiles (16 accumulators, 8 loads
+ * per 16 multiply-adds), float64 accumulation, float rounding only on the final store. A `bias`
+ * row [n] is added to every row before that single rounding (fused linear layer).
+ */
+function gemm(
+  a: TypedArray,
+  aOff: number,
+  ai: number,
+  ap: number,
+  b: TypedArray,
+  bOff: number,
+  bp: number,
+  bj: number,
+  out: TypedArray,
+  oOff: number,
+  m: number,
+  k: number,
+  n: number,
+  bias: TypedArray | null,
+): void {
+  const m4 = m - (m % 4);
+  const n4 = n - (n % 4);
+  for (let i = 0; i < m4; i += 4) {
+    const r0 = aOff + i * ai;
+    const r1 = r0 + ai;
+    const r2 = r1 + ai;
+    const r3 = r2 + ai;
+    for (let j = 0; j < n4; j += 4) {
+      const c0 = bOff + j * bj;
+      const c1 = c0 + bj;
+      const c2 = c1 + bj;
+      const c3 = c2 + bj;
+      let s00 = 0, s01 = 0, s02 = 0, s03 = 0;
+      let s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+      let s20 = 0, s21 = 0, s22 = 0, s23 = 0;
+      let s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+      for (let p = 0, pa = 0, pb = 0; p < k; p++, pa += ap, pb += bp) {
+        const a0 = a[r0 + pa]!;
+        const a1 = a[r1 + pa]!;
+        const a2 = a[r2 + pa]!;
+        const a3 = a[r3 + pa]!;
+        const b0 = b[c0 + pb]!;
+        const b1 = b[c1 + pb]!;
+        const b2 = b[c2 + pb]!;
+        const b3 = b[c3 + pb]!;
+        s00 += a0 * b0; s01 += a0 * b1; s02 += a0 * b2; s03 += a0 * b3;
+        s10 += a1 * b0; s11 += a1 * b1; s12 += a1 * b2; s13 += a1 * b3;
+        s20 += a2 * b0; s21 += a2 * b1; s22 += a2 * b2; s23 += a2 * b3;
+        s30 += a3 * b0; s31 += a3 * b1; s32 += a3 * b2; s33 += a3 * b3;
+      }
+      if (bias !== null) {
+        const q0 = bias[j]!, q1 = bias[j + 1]!, q2 = bias[j + 2]!, q3 = bias[j + 3]!;
+        s00 += q0; s01 += q1; s02 += q2; s03 += q3;
+        s10 += q0; s11 += q1; s12 += q2; s13 += q3;
+        s20 += q0; s21 += q1; s22 += q2; s23 += q3;
+        s30 += q0; s31 += q1; s32 += q2; s33 += q3;
+      }
+      let o = oOff + i * n + j;
+      out[o] = s00; out[o + 1] = s01; out[o + 2] = s02; out[o + 3] = s03;
+      o += n;
+      out[o] = s10; out[o + 1] = s11; out[o + 2] = s12; out[o + 3] = s13;
+      o += n;
+      out[o] = s20; out[o + 1] = s21; out[o + 2] = s22; out[o + 3] = s23;
+      o += n;
+      out[o] = s30; out[o + 1] = s31; out[o + 2] = s32; out[o + 3] = s33;
+    }
+  }
+  // Edges: the last m % 4 rows (all columns) and the last n % 4 columns of the tiled rows.
+  for (let i = 0; i < m; i++) {
+    const j0 = i < m4 ? n4 : 0;
+    const r = aOff + i * ai;
+    for (let j = j0; j < n; j++) {
+      const c = bOff + j * bj;
+      let s = 0;
+      for (let p = 0, pa = r, pb = c; p < k; p++, pa += ap, pb += bp) s += a[pa]! * b[pb]!;
+      out[oOff + i * n + j] = bias === null ? s : s + bias[j]!;
+    }
+  }
+}
+
+/**
+ * Batched matrix product op(a) [..., m, k] times op(b) [..., k, n], batch axes broadcast to
+ * `batch`; `ta`/`tb` read a or b transposed in their last two axes (no copy); `bias` [n] is
+ * added to every output row.
  */
 export function matmulKernel(
   a: TypedArray,
@@ -234,38 +455,44 @@ export function matmulKernel(
   bShape: readonly number[],
   batch: readonly number[],
   dtype: DType,
+  ta = false,
+  tb = false,
+  bias: TypedArray | null = null,
 ): TypedArray {
   const ar = aShape.length;
   const br = bShape.length;
-  const m = aShape[ar - 2]!;
-  const k = aShape[ar - 1]!;
-  const n = bShape[br - 1]!;
+  const aRows = aShape[ar - 2]!;
+  const aCols = aShape[ar - 1]!;
+  const bRows = bShape[br - 2]!;
+  const bCols = bShape[br - 1]!;
+  const m = ta ? aCols : aRows;
+  const k = ta ? aRows : aCols;
+  const n = tb ? bRows : bCols;
   const nb = sizeOf(batch);
   const out = allocate(dtype, nb * m * n);
+  const ai = ta ? 1 : aCols;
+  const ap = ta ? aCols : 1;
+  const bp = tb ? 1 : bCols;
+  const bj = tb ? bCols : 1;
+  const aSize = aRows * aCols;
+  const bSize = bRows * bCols;
+  if (nb === 1) {
+    gemm(a, 0, ai, ap, b, 0, bp, bj, out, 0, m, k, n, bias);
+    return out;
+  }
   const sa = broadcastStrides(aShape.slice(0, ar - 2), batch);
   const sb = broadcastStrides(bShape.slice(0, br - 2), batch);
   const idx = new Array<number>(batch.length).fill(0);
   let aOff = 0;
   let bOff = 0;
-  const acc = new Float64Array(n);
   for (let bi = 0; bi < nb; bi++) {
-    const oOff = bi * m * n;
-    for (let i = 0; i < m; i++) {
-      acc.fill(0);
-      const aRow = aOff + i * k;
-      for (let p = 0; p < k; p++) {
-        const av = a[aRow + p]!;
-        const bRow = bOff + p * n;
-        for (let j = 0; j < n; j++) acc[j] = acc[j]! + av * b[bRow + j]!;
-      }
-      for (let j = 0; j < n; j++) out[oOff + i * n + j] = acc[j]!;
-    }
+    gemm(a, aOff, ai, ap, b, bOff, bp, bj, out, bi * m * n, m, k, n, bias);
     for (let d = batch.length - 1; d >= 0; d--) {
-      aOff += sa[d]! * m * k;
-      bOff += sb[d]! * k * n;
+      aOff += sa[d]! * aSize;
+      bOff += sb[d]! * bSize;
       if (++idx[d]! < batch[d]!) break;
-      aOff -= sa[d]! * m * k * batch[d]!;
-      bOff -= sb[d]! * k * n * batch[d]!;
+      aOff -= sa[d]! * aSize * batch[d]!;
+      bOff -= sb[d]! * bSize * batch[d]!;
       idx[d] = 0;
     }
   }

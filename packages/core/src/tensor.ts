@@ -67,7 +67,12 @@ export class Tensor {
   /** @internal The backing array, or a TracerError naming `op` when the tensor is abstract. */
   values(op: string): TypedArray {
     if (this._data === null) {
-      throw new TracerError(op, `cannot read the values of an abstract tensor ${describe(this)} while tracing`);
+      throw new TracerError(
+        op,
+        `cannot read the values of an abstract tensor ${describe(this)} while tracing; trace() records ops on ` +
+          'shapes and dtypes only, so the traced function must not read tensor values (.data, item(), toArray()) ' +
+          'or branch on them',
+      );
     }
     return this._data;
   }

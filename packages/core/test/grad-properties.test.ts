@@ -261,7 +261,7 @@ function pullbackOf(f: (x: Tensor) => Tensor, inShape: readonly number[]): { out
 /** Matmul operand shapes: [...ba, m, k] @ [...bb, k, n]. */
 const mkn = fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }));
 const matmulCase = (sa: number[], sb: number[]): fc.Arbitrary<Case> =>
-  fc.tuple(floats(sa), floats(sb)).map(([a, b]) => ({ f: matmul, xs: [a, b] }));
+  fc.tuple(floats(sa), floats(sb)).map(([a, b]) => ({ f: (x: Tensor, y: Tensor) => matmul(x, y), xs: [a, b] }));
 
 /** clip bound: omitted, a number, or a tensor broadcastable with x (then differentiated too). */
 type Bound = { kind: 'none' } | { kind: 'number'; v: number } | { kind: 'tensor'; t: Tensor };
@@ -403,6 +403,18 @@ const table: Record<string, GradEntry> = {
       return floats([...outShape]).map((g) => ({ f: pb, xs: [g], attrs: { s, axis, idx: idx.toArray() } }));
     }),
   },
+  // leakyReluGrad (the backward of relu and leakyRelu): the pullback at a fixed x away from the
+  // kink, as a function of the cotangent; its own backward is itself.
+  leakyReluGrad: {
+    order: 2,
+    arb: fc
+      .tuple(shape(SMALL), fc.constantFrom<number | 'relu'>('relu', 0.2, -0.5, 1.5))
+      .chain(([s, slope]) => fc.tuple(floats(s, { minAbs: 0.01 }), floats(s), fc.constant(slope)))
+      .map(([x, g, slope]) => {
+        const fwd = (t: Tensor) => (slope === 'relu' ? relu(t) : leakyRelu(t, slope));
+        return { f: (c: Tensor) => vjp(fwd, x)[1](c)[0], xs: [g], attrs: { slope } };
+      }),
+  },
   // float64 → float32 → float64: float32 rounding needs a larger step and looser tolerances.
   astype: {
     order: 2,
@@ -430,6 +442,30 @@ const table: Record<string, GradEntry> = {
     arb: fc
       .tuple(broadcastablePair({ maxRank: 2, maxDim: 3 }), mkn)
       .chain(([[ba, bb], [m, k, n]]) => matmulCase([...ba, m, k], [...bb, k, n])),
+  },
+  'matmul (transposed operands)': {
+    order: 2,
+    arb: fc
+      .tuple(broadcastablePair({ maxRank: 2, maxDim: 2 }), mkn, fc.boolean(), fc.boolean())
+      .chain(([[ba, bb], [m, k, n], ta, tb]) =>
+        fc
+          .tuple(floats([...ba, ...(ta ? [k, m] : [m, k])]), floats([...bb, ...(tb ? [n, k] : [k, n])]))
+          .map(([a, b]): Case => ({
+            f: (x: Tensor, y: Tensor) => matmul(x, y, { transposeA: ta, transposeB: tb }),
+            xs: [a, b],
+            attrs: { ta, tb },
+          })),
+      ),
+  },
+  'matmul (fused bias)': {
+    order: 2,
+    arb: fc
+      .tuple(shape({ maxRank: 1, maxDim: 2 }), mkn, fc.boolean())
+      .chain(([batch, [m, k, n], tb]) =>
+        fc.tuple(floats([...batch, m, k]), floats(tb ? [n, k] : [k, n]), floats([n])).map(
+          ([a, b, c]): Case => ({ f: (x: Tensor, y: Tensor, z: Tensor) => matmul(x, y, { transposeB: tb, bias: z }), xs: [a, b, c], attrs: { tb } }),
+        ),
+      ),
   },
   'matmul (1-D operands)': {
     order: 2,

@@ -24,7 +24,6 @@ import {
   astype,
   random,
   take,
-  transpose,
   where,
   type Key,
   type Tensor,
@@ -126,7 +125,9 @@ function applyLinear(params: LinearParams | LinearNoBiasParams, x: Tensor): Tens
     }
     if (b.dtype !== W.dtype) throw new DTypeError(op, `b and W dtypes differ: ${b.dtype} and ${W.dtype}`);
   }
-  const y = matmul(x, transpose(W));
+  // x·Wᵀ + b in one kernel pass, W read transposed in place: no copy of W, no separate bias add.
+  if (x.ndim >= 2) return matmul(x, W, b === undefined ? { transposeB: true } : { transposeB: true, bias: b });
+  const y = matmul(x, W, { transposeB: true });
   return b === undefined ? y : add(y, b);
 }
 

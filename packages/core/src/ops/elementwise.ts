@@ -1,7 +1,8 @@
 /** Elementwise primitives: each op's kernel and backward rule side by side. */
 import { definePrimitive, bind, type Primitive, type VjpRule } from '../dispatch.js';
+import { allocate } from '../dtype.js';
 import { ValueError } from '../errors.js';
-import { mapBinary, mapUnary, select } from '../kernels.js';
+import { Bin, Un, mapBinary, mapUnary, select } from '../kernels.js';
 import { broadcastShapes } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { asTensor, checkDType, checkTensor, coerceOperands, type DTypeClass, type TensorLike } from './util.js';
@@ -11,6 +12,7 @@ import { asTensor, checkDType, checkTensor, coerceOperands, type DTypeClass, typ
 function unaryPrim(
   name: string,
   cls: DTypeClass,
+  code: Un,
   f: (v: number) => number,
   vjp?: (g: Tensor, x: Tensor, y: Tensor) => Tensor,
 ): Primitive<null> {
@@ -20,34 +22,30 @@ function unaryPrim(
       checkDType(name, x!.dtype, cls);
       return { shape: x!.shape, dtype: x!.dtype };
     },
-    impl: ([x], _a, out) => mapUnary(x!.values(name), out.dtype, f),
+    impl: ([x], _a, out) => mapUnary(x!.values(name), out.dtype, code, f),
     ...(vjp ? { vjp: ((g, [x], y) => [vjp(g, x!, y)]) as VjpRule<null> } : {}),
   });
 }
 
-const negP = unaryPrim('neg', 'numeric', (v) => -v, (g) => neg(g));
-const expP = unaryPrim('exp', 'float', Math.exp, (g, _x, y) => mul(g, y));
-const logP = unaryPrim('log', 'float', Math.log, (g, x) => div(g, x));
-const sqrtP = unaryPrim('sqrt', 'float', Math.sqrt, (g, _x, y) => div(g, mul(y, 2)));
-const signP = unaryPrim('sign', 'numeric', (v) => (v > 0 ? 1 : v < 0 ? -1 : v));
-const absP = unaryPrim('abs', 'numeric', Math.abs, (g, x) => mul(g, sign(x)));
-const sinP = unaryPrim('sin', 'float', Math.sin, (g, x) => mul(g, cos(x)));
-const cosP = unaryPrim('cos', 'float', Math.cos, (g, x) => neg(mul(g, sin(x))));
-const tanhP = unaryPrim('tanh', 'float', Math.tanh, (g, _x, y) => mul(g, sub(1, square(y))));
-const sigmoidP = unaryPrim(
-  'sigmoid',
-  'float',
+const negP = unaryPrim('neg', 'numeric', Un.Neg, (v) => -v, (g) => neg(g));
+const expP = unaryPrim('exp', 'float', Un.Exp, Math.exp, (g, _x, y) => mul(g, y));
+const logP = unaryPrim('log', 'float', Un.Log, Math.log, (g, x) => div(g, x));
+const sqrtP = unaryPrim('sqrt', 'float', Un.Sqrt, Math.sqrt, (g, _x, y) => div(g, mul(y, 2)));
+const signP = unaryPrim('sign', 'numeric', Un.Other, (v) => (v > 0 ? 1 : v < 0 ? -1 : v));
+const absP = unaryPrim('abs', 'numeric', Un.Abs, Math.abs, (g, x) => mul(g, sign(x)));
+const sinP = unaryPrim('sin', 'float', Un.Other, Math.sin, (g, x) => mul(g, cos(x)));
+const cosP = unaryPrim('cos', 'float', Un.Other, Math.cos, (g, x) => neg(mul(g, sin(x))));
+const tanhP = unaryPrim('tanh', 'float', Un.Tanh, Math.tanh, (g, _x, y) => mul(g, sub(1, square(y))));
+const sigmoidP = unaryPrim('sigmoid', 'float', Un.Sigmoid,
   (v) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v))),
   (g, _x, y) => mul(g, mul(y, sub(1, y))),
 );
-const softplusP = unaryPrim(
-  'softplus',
-  'float',
+const softplusP = unaryPrim('softplus', 'float', Un.Other,
   (v) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))),
   (g, x) => mul(g, sigmoid(x)),
 );
-const reluP = unaryPrim('relu', 'numeric', (v) => (v > 0 ? v : v !== v ? v : 0), (g, x) => where(greater(x, 0), g, 0));
-const squareP = unaryPrim('square', 'numeric', (v) => v * v, (g, x) => mul(g, mul(x, 2)));
+const reluP = unaryPrim('relu', 'numeric', Un.Relu, (v) => (v > 0 ? v : v !== v ? v : 0), (g, x) => bind(leakyReluGradP, [x, g], { slope: 0, strict: true }));
+const squareP = unaryPrim('square', 'numeric', Un.Square, (v) => v * v, (g, x) => mul(g, mul(x, 2)));
 
 const leakyReluP = definePrimitive<{ slope: number }>({
   name: 'leakyRelu',
@@ -55,8 +53,28 @@ const leakyReluP = definePrimitive<{ slope: number }>({
     checkDType('leakyRelu', x!.dtype, 'float');
     return { shape: x!.shape, dtype: x!.dtype };
   },
-  impl: ([x], { slope }, out) => mapUnary(x!.values('leakyRelu'), out.dtype, (v) => (v >= 0 ? v : v * slope)),
-  vjp: (g, [x], _y, { slope }) => [where(greaterEqual(x!, 0), g, mul(g, slope))],
+  impl: ([x], { slope }, out) => mapUnary(x!.values('leakyRelu'), out.dtype, Un.LeakyRelu, (v) => (v >= 0 ? v : v * slope), slope),
+  vjp: (g, [x], _y, { slope }) => [bind(leakyReluGradP, [x!, g], { slope, strict: false })],
+});
+
+// The backward of relu and leakyRelu in one pass: g where x ≥ 0 (x > 0 when strict), g·slope
+// elsewhere. Linear in g and flat in x, so its own backward is itself.
+const leakyReluGradP: Primitive<{ slope: number; strict: boolean }> = definePrimitive<{ slope: number; strict: boolean }>({
+  name: 'leakyReluGrad',
+  abstractEval: ([x, g]) => ({ shape: broadcastShapes('leakyReluGrad', x!.shape, g!.shape), dtype: g!.dtype }),
+  impl: ([x, g], { slope, strict }, out) => {
+    const xs = x!.values('leakyReluGrad');
+    const gs = g!.values('leakyReluGrad');
+    if (xs.length !== gs.length) {
+      const f = strict ? (gv: number, xv: number) => (xv > 0 ? gv : gv * slope) : (gv: number, xv: number) => (xv >= 0 ? gv : gv * slope);
+      return mapBinary(gs, g!.shape, xs, x!.shape, out.shape, out.dtype, Bin.Other, f);
+    }
+    const r = allocate(out.dtype, gs.length);
+    if (strict) for (let i = 0; i < r.length; i++) r[i] = xs[i]! > 0 ? gs[i]! : gs[i]! * slope;
+    else for (let i = 0; i < r.length; i++) r[i] = xs[i]! >= 0 ? gs[i]! : gs[i]! * slope;
+    return r;
+  },
+  vjp: (gg, [x], _y, attrs, needs) => [null, needs[1] ? bind(leakyReluGradP, [x!, gg], attrs) : null],
 });
 
 /** −x, elementwise. Any numeric dtype; same shape. */
@@ -100,6 +118,7 @@ export function leakyRelu(x: TensorLike, slope = 0.2): Tensor {
 function binaryPrim(
   name: string,
   cls: DTypeClass,
+  code: Bin,
   f: (a: number, b: number) => number,
   vjp?: VjpRule<null>,
   bool = false,
@@ -110,38 +129,38 @@ function binaryPrim(
       checkDType(name, a!.dtype, cls);
       return { shape: broadcastShapes(name, a!.shape, b!.shape), dtype: bool ? 'bool' : a!.dtype };
     },
-    impl: ([a, b], _x, out) => mapBinary(a!.values(name), a!.shape, b!.values(name), b!.shape, out.shape, out.dtype, f),
+    impl: ([a, b], _x, out) => mapBinary(a!.values(name), a!.shape, b!.values(name), b!.shape, out.shape, out.dtype, code, f),
     ...(vjp ? { vjp } : {}),
   });
 }
 
-const addP = binaryPrim('add', 'numeric', (a, b) => a + b, (g) => [g, g]);
-const subP = binaryPrim('sub', 'numeric', (a, b) => a - b, (g) => [g, neg(g)]);
-const mulP = binaryPrim('mul', 'numeric', (a, b) => a * b, (g, [a, b]) => [mul(g, b!), mul(g, a!)]);
-const divP = binaryPrim('div', 'float', (a, b) => a / b, (g, [, b], y, _a, needs) => [
+const addP = binaryPrim('add', 'numeric', Bin.Add, (a, b) => a + b, (g) => [g, g]);
+const subP = binaryPrim('sub', 'numeric', Bin.Sub, (a, b) => a - b, (g) => [g, neg(g)]);
+const mulP = binaryPrim('mul', 'numeric', Bin.Mul, (a, b) => a * b, (g, [a, b]) => [mul(g, b!), mul(g, a!)]);
+const divP = binaryPrim('div', 'float', Bin.Div, (a, b) => a / b, (g, [, b], y, _a, needs) => [
   needs[0] ? div(g, b!) : null,
   needs[1] ? neg(mul(g, div(y, b!))) : null,
 ]);
-const powP = binaryPrim('pow', 'float', Math.pow, (g, [a, b], y, _x, needs) => [
+const powP = binaryPrim('pow', 'float', Bin.Other, Math.pow, (g, [a, b], y, _x, needs) => [
   needs[0] ? mul(g, mul(b!, pow(a!, sub(b!, 1)))) : null,
   // d/db aᵇ = aᵇ log a; at a = 0 use log 1 = 0, as JAX does, instead of 0·(−inf) = NaN.
   needs[1] ? mul(g, mul(y, log(where(equal(a!, 0), 1, a!)))) : null,
 ]);
 // Ties split the gradient evenly between the two inputs (as PyTorch does).
-const maximumP = binaryPrim('maximum', 'numeric', (a, b) => (a > b || a !== a ? a : b), (g, [a, b]) => {
+const maximumP = binaryPrim('maximum', 'numeric', Bin.Other, (a, b) => (a > b || a !== a ? a : b), (g, [a, b]) => {
   const half = mul(g, 0.5);
   return [where(greater(a!, b!), g, where(equal(a!, b!), half, 0)), where(less(a!, b!), g, where(equal(a!, b!), half, 0))];
 });
-const minimumP = binaryPrim('minimum', 'numeric', (a, b) => (a < b || a !== a ? a : b), (g, [a, b]) => {
+const minimumP = binaryPrim('minimum', 'numeric', Bin.Other, (a, b) => (a < b || a !== a ? a : b), (g, [a, b]) => {
   const half = mul(g, 0.5);
   return [where(less(a!, b!), g, where(equal(a!, b!), half, 0)), where(greater(a!, b!), g, where(equal(a!, b!), half, 0))];
 });
-const greaterP = binaryPrim('greater', 'numeric', (a, b) => (a > b ? 1 : 0), undefined, true);
-const greaterEqualP = binaryPrim('greaterEqual', 'numeric', (a, b) => (a >= b ? 1 : 0), undefined, true);
-const lessP = binaryPrim('less', 'numeric', (a, b) => (a < b ? 1 : 0), undefined, true);
-const lessEqualP = binaryPrim('lessEqual', 'numeric', (a, b) => (a <= b ? 1 : 0), undefined, true);
-const equalP = binaryPrim('equal', 'any', (a, b) => (a === b ? 1 : 0), undefined, true);
-const notEqualP = binaryPrim('notEqual', 'any', (a, b) => (a !== b ? 1 : 0), undefined, true);
+const greaterP = binaryPrim('greater', 'numeric', Bin.Other, (a, b) => (a > b ? 1 : 0), undefined, true);
+const greaterEqualP = binaryPrim('greaterEqual', 'numeric', Bin.Other, (a, b) => (a >= b ? 1 : 0), undefined, true);
+const lessP = binaryPrim('less', 'numeric', Bin.Other, (a, b) => (a < b ? 1 : 0), undefined, true);
+const lessEqualP = binaryPrim('lessEqual', 'numeric', Bin.Other, (a, b) => (a <= b ? 1 : 0), undefined, true);
+const equalP = binaryPrim('equal', 'any', Bin.Other, (a, b) => (a === b ? 1 : 0), undefined, true);
+const notEqualP = binaryPrim('notEqual', 'any', Bin.Other, (a, b) => (a !== b ? 1 : 0), undefined, true);
 
 const bin = (p: Primitive<null>, a: TensorLike, b: TensorLike): Tensor => bind(p, coerceOperands(p.name, a, b), null);
 

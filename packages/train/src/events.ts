@@ -64,9 +64,11 @@ export interface DoneEvent<P, S> {
 export type TrainEvent<P, S, Aux = undefined> = StepEvent<Aux> | EvalEvent | CheckpointEvent<P, S> | DoneEvent<P, S>;
 
 /**
- * A run ended because the loss or a gradient was NaN or infinite. `step` is the update that
- * produced it (1-based, as in step events), `where` says what was non-finite first ('loss' or
- * "gradient at 'l1/W'"), and `lastCheckpoint` is the state before that update: still valid.
+ * A run ended because the loss, a gradient or the params after an update were NaN or infinite.
+ * `step` is the update that produced it (1-based, as in step events), `where` says what was
+ * non-finite first ('loss', "gradient at 'l1/W'" or "params at 'l1/W'"), and `lastCheckpoint` is
+ * the last checkpoint the run emitted (the starting state, or `resumeFrom`, when it emitted none):
+ * still valid, its params are finite.
  */
 export class NonFiniteError<P = unknown, S = unknown> extends FluxionError {
   constructor(

@@ -13,4 +13,5 @@ export {
   type DoneEvent,
   type TrainSummary,
 } from './events.js';
+export { yieldScheduler } from './yield.js';
 export { sampleEvery, earlyStopping, steps, type EarlyStoppingOptions } from './operators.js';

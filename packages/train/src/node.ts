@@ -11,7 +11,7 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { Observable, type MonoTypeOperatorFunction } from 'rxjs';
+import { Observable, tap, type MonoTypeOperatorFunction } from 'rxjs';
 import cliProgress from 'cli-progress';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { ValueError, type Key } from '@fluxion/core';
@@ -25,32 +25,9 @@ type AnyEvent = TrainEvent<unknown, unknown, unknown>;
 
 /** Passes events through, calling `onEvent` for each and `onEnd` once however the stream ends. */
 function sink<E>(onEvent: (e: E) => void, onEnd: () => void): MonoTypeOperatorFunction<E> {
-  return (source) =>
-    new Observable<E>((subscriber) => {
-      const sub = source.subscribe({
-        next: (e) => {
-          try {
-            onEvent(e);
-          } catch (err) {
-            subscriber.error(err);
-            return;
-          }
-          subscriber.next(e);
-        },
-        error: (err) => {
-          onEnd();
-          subscriber.error(err);
-        },
-        complete: () => {
-          onEnd();
-          subscriber.complete();
-        },
-      });
-      return () => {
-        sub.unsubscribe();
-        onEnd();
-      };
-    });
+  // tap keeps the downstream subscriber linked to the source, so a downstream take() still stops
+  // a synchronous run; an exception in onEvent errors the stream.
+  return (source) => source.pipe(tap({ next: onEvent, finalize: onEnd }));
 }
 
 // ------------------------------------------------------------------------------------ checkpoints

@@ -18,21 +18,25 @@ export function steps<P, S, Aux>(): OperatorFunction<TrainEvent<P, S, Aux>, Step
 
 /** Options of `earlyStopping`. */
 export interface EarlyStoppingOptions {
-  /** How many observations without improvement to tolerate (default 10). */
+  /**
+   * How many observations in a row without improvement end the run (default 10): the run stops at
+   * the patience-th one, as Chainer's `EarlyStoppingTrigger` and Keras do. 0 acts as 1.
+   */
   readonly patience?: number;
   /** Smallest decrease that counts as an improvement (default 0). */
   readonly minDelta?: number;
   /**
-   * Which value to watch: an eval metric's name, or 'loss' for step losses (default 'loss').
-   * Lower is better.
+   * Which value to watch: 'loss' for the step events' losses (default), or the name of a metric
+   * of the eval events. Lower is better. ('loss' always means step losses, even when `evaluate`
+   * returns a metric named 'loss'.)
    */
   readonly monitor?: string;
 }
 
 /**
  * Ends the stream (which stops training, since unsubscribing stops the run) once the monitored
- * value has not improved by `minDelta` for `patience` observations in a row. The event that
- * exhausts the patience is still emitted.
+ * value has not improved by more than `minDelta` on the best so far for `patience` observations in
+ * a row. The event that exhausts the patience is still emitted; nothing after it is computed.
  * @throws ValueError for a negative patience or minDelta.
  */
 export function earlyStopping<P, S, Aux>(opts: EarlyStoppingOptions = {}): MonoTypeOperatorFunction<TrainEvent<P, S, Aux>> {
@@ -47,15 +51,16 @@ export function earlyStopping<P, S, Aux>(opts: EarlyStoppingOptions = {}): MonoT
       return source.pipe(
         takeWhile((e) => {
           let v: number | undefined;
-          if (monitor === 'loss' && e.type === 'step') v = e.loss;
-          else if (e.type === 'eval') v = e.metrics[monitor];
+          if (monitor === 'loss') {
+            if (e.type === 'step') v = e.loss;
+          } else if (e.type === 'eval') v = e.metrics[monitor];
           if (v === undefined) return true;
           if (v < best - minDelta) {
             best = v;
             bad = 0;
             return true;
           }
-          return ++bad <= patience;
+          return ++bad < patience;
         }, true),
       );
     });

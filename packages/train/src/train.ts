@@ -1,6 +1,7 @@
-import { Observable, asyncScheduler, isObservable, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, Subject, isObservable, skip, take, takeUntil, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import { Tensor, ValueError, random, tree, valueAndGrad, type Key } from '@fluxion/core';
 import { step as optStep, type GradientTransformation, type StateFamily, type StateOf, type Transform } from '@fluxion/optim';
+import { yieldScheduler } from './yield.js';
 import { NonFiniteError, type Checkpoint, type TrainEvent } from './events.js';
 
 declare const performance: { now(): number };
@@ -52,13 +53,23 @@ export interface TrainConfig<P, B, O, Aux = undefined> {
    * page stays responsive and charts redraw; 'sync' runs everything at subscription (benchmarks).
    */
   readonly mode?: 'sliced' | 'sync';
-  /** In sliced mode, yield after this many milliseconds of work (default 16)… */
+  /**
+   * In sliced mode, yield after this many milliseconds of work (default 16; `Infinity` turns the
+   * time limit off, e.g. under a TestScheduler, where only `sliceSteps` should decide)…
+   */
   readonly sliceMs?: number;
   /** …or after this many updates, whichever comes first (default: no limit). */
   readonly sliceSteps?: number;
-  /** Scheduler for the chunks (default rxjs `asyncScheduler`; tests pass a TestScheduler). */
+  /**
+   * Scheduler for the chunks (default `yieldScheduler`: a macrotask per chunk, setImmediate in Node and
+   * a MessageChannel in browsers; tests pass a TestScheduler).
+   */
   readonly scheduler?: SchedulerLike;
-  /** Check every gradient for NaN/inf, not only the loss (default true). */
+  /**
+   * Check every gradient, and the params after each update, for NaN/inf, not only the loss
+   * (default true). The params check keeps every checkpoint finite: finite gradients can still
+   * overflow the params (a huge learning rate).
+   */
   readonly checkGradients?: boolean;
 }
 
@@ -93,11 +104,16 @@ function firstNonFinite(grads: unknown): string | null {
  * `foldIn(dataKey, i)` for its batch and `foldIn(lossKey, i)` for the loss. So a run resumed from a
  * checkpoint equals the uninterrupted run bit for bit.
  *
+ * In 'sliced' mode (the default) the first chunk runs on `scheduler`, never inside `subscribe()`;
+ * in 'sync' mode the whole run happens inside `subscribe()`. An Observable source is followed as
+ * it emits (neither mode applies).
+ *
  * @example
  * train({ params, loss, optimizer: adam(), batches: (k) => batchOf(k), steps: 10_000, checkpointEvery: 100 })
  *   .subscribe((e) => e.type === 'step' && losses.push(e.loss));
  * @throws ValueError (synchronously) for a bad config; the stream errors with NonFiniteError when the
- *   loss or a gradient becomes NaN/inf, and with whatever the loss function or batch source throws.
+ *   loss, a gradient or the updated params become NaN/inf, and with whatever the loss function, the
+ *   optimizer, `evaluate` or the batch source throws.
  */
 export function train<P, B, F extends StateFamily, Aux = undefined>(
   config: TrainConfig<P, B, Transform<F>, Aux>,
@@ -113,6 +129,8 @@ export function train(config: TrainConfig<unknown, unknown, GradientTransformati
   checkPositiveInt('checkpointEvery', checkpointEvery);
   checkPositiveInt('evalEvery', evalEvery);
   checkPositiveInt('sliceSteps', sliceSteps);
+  if (!(sliceMs >= 0)) throw new ValueError('train', `sliceMs must be a non-negative number of milliseconds, got ${sliceMs}`);
+  if (mode !== 'sliced' && mode !== 'sync') throw new ValueError('train', `mode must be 'sliced' or 'sync', got ${String(mode)}`);
   if (evalEvery !== undefined && evaluate === undefined) throw new ValueError('train', 'evalEvery needs an evaluate function');
   if (typeof batches === 'function' && steps === undefined) {
     throw new ValueError('train', 'a batch function needs `steps` (the number of updates)');
@@ -121,65 +139,84 @@ export function train(config: TrainConfig<unknown, unknown, GradientTransformati
   if (resume !== undefined && steps !== undefined && resume.step > steps) {
     throw new ValueError('train', `resumeFrom is at step ${resume.step}, beyond steps (${steps})`);
   }
-  const scheduler = config.scheduler ?? asyncScheduler;
+  const scheduler = config.scheduler ?? yieldScheduler;
   const opt = config.optimizer;
   const lossGrad = config.hasAux
     ? valueAndGrad(config.loss as (p: unknown, b: unknown, k: Key) => readonly [Tensor, unknown], { hasAux: true })
     : valueAndGrad(config.loss as (p: unknown, b: unknown, k: Key) => Tensor);
 
   return new Observable<TrainEvent<unknown, unknown, unknown>>((subscriber) => {
+    // The run stops as soon as the subscriber is closed (unsubscribed, or ended by an error). We
+    // read `subscriber.closed` rather than a flag set by the teardown: while this function runs
+    // (sync mode, a synchronous Observable source) the teardown is not registered yet, but a
+    // downstream `take(n)` or an unsubscribe from a handler already closes the subscriber.
     const rootKey = resume?.key ?? config.key ?? random.key(0);
     const [dataKey, lossKey] = random.split(rootKey);
     let params = resume ? resume.params : config.params;
     let state = resume ? resume.state : opt.init(config.params);
     let done = resume?.step ?? 0;
-    let last: Checkpoint<unknown, unknown> = { step: done, params, state, key: rootKey };
+    let last: Checkpoint<unknown, unknown> = resume ?? Object.freeze({ step: done, params, state, key: rootKey });
     let finalLoss = NaN;
-    let stopped = false;
     const startDone = done;
     const t0 = performance.now();
     const elapsed = (): number => performance.now() - t0;
 
-    /** One update on `batch`; false when the stream has ended (error or stop). */
+    /** One update on `batch`; false when the stream has ended (error or unsubscription). */
     const update = (batch: unknown): boolean => {
       const i = done;
-      let loss: Tensor;
-      let aux: unknown;
-      let grads: unknown;
       try {
-        const [value, g] = lossGrad(params, batch, random.foldIn(lossKey, i));
+        const [value, grads] = lossGrad(params, batch, random.foldIn(lossKey, i));
+        let loss: Tensor;
+        let aux: unknown;
         if (config.hasAux) [loss, aux] = value as [Tensor, unknown];
         else loss = value as Tensor;
-        grads = g;
+        const lossValue = loss.item();
+        let bad: string | null = null;
+        if (!Number.isFinite(lossValue)) bad = 'loss';
+        else if (checkGradients) {
+          const at = firstNonFinite(grads);
+          if (at !== null) bad = `gradient at '${at}'`;
+        }
+        if (bad !== null) {
+          subscriber.error(new NonFiniteError(i + 1, bad, last));
+          return false;
+        }
+        const next = optStep(opt, params, grads, state);
+        if (checkGradients) {
+          // Finite gradients can still overflow the params (a huge learning rate): stop here, so
+          // that no checkpoint ever holds non-finite params.
+          const at = firstNonFinite(next.params);
+          if (at !== null) {
+            subscriber.error(new NonFiniteError(i + 1, `params at '${at}'`, last));
+            return false;
+          }
+        }
+        params = next.params;
+        state = next.state;
+        done = i + 1;
+        finalLoss = lossValue;
+        subscriber.next({ type: 'step', step: done, loss: lossValue, aux, elapsedMs: elapsed() });
+        if (subscriber.closed) return false;
+        if (evalEvery !== undefined && done % evalEvery === 0) {
+          subscriber.next({ type: 'eval', step: done, metrics: evaluate!(params, done), elapsedMs: elapsed() });
+          if (subscriber.closed) return false;
+        }
+        if (checkpointEvery !== undefined && done % checkpointEvery === 0) {
+          last = Object.freeze({ step: done, params, state, key: rootKey });
+          subscriber.next({ type: 'checkpoint', step: done, checkpoint: last });
+        }
       } catch (e) {
+        // The loss, the optimizer or `evaluate` threw: end the stream with it (in sliced mode it
+        // would otherwise escape into the scheduler).
         subscriber.error(e);
         return false;
       }
-      const lossValue = loss.item();
-      const bad = !Number.isFinite(lossValue) ? 'loss' : checkGradients ? firstNonFinite(grads) : null;
-      if (bad !== null) {
-        subscriber.error(new NonFiniteError(i + 1, bad === 'loss' ? 'loss' : `gradient at '${bad}'`, last));
-        return false;
-      }
-      const next = optStep(opt, params, grads, state);
-      params = next.params;
-      state = next.state;
-      done = i + 1;
-      finalLoss = lossValue;
-      subscriber.next({ type: 'step', step: done, loss: lossValue, aux, elapsedMs: elapsed() });
-      if (stopped) return false;
-      if (evalEvery !== undefined && done % evalEvery === 0) {
-        subscriber.next({ type: 'eval', step: done, metrics: evaluate!(params, done), elapsedMs: elapsed() });
-      }
-      if (checkpointEvery !== undefined && done % checkpointEvery === 0) {
-        last = { step: done, params, state, key: rootKey };
-        subscriber.next({ type: 'checkpoint', step: done, checkpoint: last });
-      }
-      return !stopped;
+      return !subscriber.closed;
     };
 
     const finish = (): void => {
-      if (last.step !== done) last = { step: done, params, state, key: rootKey };
+      if (subscriber.closed) return;
+      if (last.step !== done) last = Object.freeze({ step: done, params, state, key: rootKey });
       const ms = elapsed();
       const n = done - startDone;
       subscriber.next({
@@ -191,35 +228,23 @@ export function train(config: TrainConfig<unknown, unknown, GradientTransformati
       subscriber.complete();
     };
 
-    // ---- Observable source: one update per batch, skipping those before a resume.
+    // ---- Observable source: one update per batch, skipping those before a resume. `halt` ends the
+    // subscription to the source from inside its own emission, so a synchronous (even endless)
+    // source stops at once when the run ends.
     if (isObservable(batches)) {
-      let seen = 0;
-      let ended = false;
-      let sub: Subscription | undefined;
-      const end = (): void => {
-        ended = true;
-        sub?.unsubscribe();
-      };
-      sub = batches.subscribe({
-        next: (b) => {
-          if (ended || stopped || seen++ < startDone) return;
-          if (!update(b)) return end();
-          if (steps !== undefined && done >= steps) {
-            finish();
-            end();
-          }
-        },
-        error: (e) => subscriber.error(e),
-        complete: () => {
-          if (!subscriber.closed) finish();
-        },
-      });
-      // A synchronous source may have ended the run inside subscribe().
-      if (ended) sub.unsubscribe();
-      return () => {
-        stopped = true;
-        sub?.unsubscribe();
-      };
+      const halt = new Subject<void>();
+      let source = batches.pipe(skip(startDone), takeUntil(halt));
+      if (steps !== undefined) source = source.pipe(take(steps - startDone));
+      subscriber.add(
+        source.subscribe({
+          next: (b) => {
+            if (!update(b)) halt.next();
+          },
+          error: (e) => subscriber.error(e),
+          complete: finish,
+        }),
+      );
+      return;
     }
 
     // ---- Function or iterable source, run in time slices.
@@ -232,14 +257,14 @@ export function train(config: TrainConfig<unknown, unknown, GradientTransformati
       let epoch = 0;
       let it = iterable[Symbol.iterator]();
       const reiterable = it !== (iterable as unknown);
-      let skip = startDone;
+      let skipped = startDone;
       nextBatch = () => {
         if (steps !== undefined && done >= steps) return null;
         for (;;) {
           const r = it.next();
           if (!r.done) {
-            if (skip > 0) {
-              skip--;
+            if (skipped > 0) {
+              skipped--;
               continue;
             }
             return { batch: r.value };
@@ -254,7 +279,7 @@ export function train(config: TrainConfig<unknown, unknown, GradientTransformati
       const deadline = performance.now() + sliceMs;
       let n = 0;
       for (;;) {
-        if (stopped) return;
+        if (subscriber.closed) return;
         let nb: { batch: unknown } | null;
         try {
           nb = nextBatch();
@@ -265,17 +290,23 @@ export function train(config: TrainConfig<unknown, unknown, GradientTransformati
         if (nb === null) return finish();
         if (!update(nb.batch)) return;
         n++;
-        if (mode === 'sliced' && (performance.now() >= deadline || (sliceSteps !== undefined && n >= sliceSteps))) {
-          subscriber.add(scheduler.schedule(runChunk));
+        if (mode === 'sliced' && ((sliceSteps !== undefined && n >= sliceSteps) || performance.now() >= deadline)) {
+          scheduleChunk();
           return;
         }
       }
     };
+    // Each scheduled chunk takes itself off the subscriber when it starts, so a long run does not
+    // pile up one finished action per chunk there; unsubscribing cancels the pending one.
+    function chunk(this: SchedulerAction<undefined>): void {
+      subscriber.remove(this);
+      runChunk();
+    }
+    const scheduleChunk = (): void => {
+      subscriber.add(scheduler.schedule(chunk));
+    };
 
     if (mode === 'sync') runChunk();
-    else subscriber.add(scheduler.schedule(runChunk));
-    return () => {
-      stopped = true;
-    };
+    else scheduleChunk();
   });
 }

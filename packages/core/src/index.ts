@@ -33,6 +33,8 @@ export {
   tanh,
   sigmoid,
   softplus,
+  erf,
+  erfc,
   relu,
   leakyRelu,
   square,

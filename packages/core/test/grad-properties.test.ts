@@ -61,6 +61,8 @@ import {
   slice,
   softmax,
   softplus,
+  erf,
+  erfc,
   sqrt,
   square,
   squeeze,
@@ -284,6 +286,8 @@ const table: Record<string, GradEntry> = {
   tanh: unary(tanh, { min: -3, max: 3 }),
   sigmoid: unary(sigmoid, { min: -5, max: 5 }),
   softplus: unary(softplus, { min: -5, max: 5 }),
+  erf: unary(erf, { min: -3, max: 3 }),
+  erfc: unary(erfc, { min: -3, max: 3 }),
   relu: unary(relu, { minAbs: 0.01 }),
   square: unary(square),
   leakyRelu: {

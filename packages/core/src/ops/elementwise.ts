@@ -4,6 +4,7 @@ import { allocate } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import { Bin, Un, mapBinary, mapUnary, select } from '../kernels.js';
 import { broadcastShapes } from '../shape.js';
+import { erf as erfScalar, erfc as erfcScalar } from '../special.js';
 import type { Tensor } from '../tensor.js';
 import { asTensor, checkDType, checkTensor, coerceOperands, type DTypeClass, type TensorLike } from './util.js';
 
@@ -44,6 +45,10 @@ const softplusP = unaryPrim('softplus', 'float', Un.Other,
   (v) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))),
   (g, x) => mul(g, sigmoid(x)),
 );
+// d/dx erf(x) = 2/√π · e^(−x²); erfc = 1 − erf.
+const erfSlope = (x: Tensor): Tensor => mul(exp(neg(square(x))), 2 / Math.sqrt(Math.PI));
+const erfP = unaryPrim('erf', 'float', Un.Other, erfScalar, (g, x) => mul(g, erfSlope(x)));
+const erfcP = unaryPrim('erfc', 'float', Un.Other, erfcScalar, (g, x) => neg(mul(g, erfSlope(x))));
 const reluP = unaryPrim('relu', 'numeric', Un.Relu, (v) => (v > 0 ? v : v !== v ? v : 0), (g, x) => bind(leakyReluGradP, [x, g], { slope: 0, strict: true }));
 const squareP = unaryPrim('square', 'numeric', Un.Square, (v) => v * v, (g, x) => mul(g, mul(x, 2)));
 
@@ -99,6 +104,13 @@ export const tanh = (x: TensorLike): Tensor => bind(tanhP, [asTensor('tanh', x)]
 export const sigmoid = (x: TensorLike): Tensor => bind(sigmoidP, [asTensor('sigmoid', x)], null);
 /** log(1 + eˣ), elementwise, computed without overflow. Float dtypes. */
 export const softplus = (x: TensorLike): Tensor => bind(softplusP, [asTensor('softplus', x)], null);
+/** The error function, elementwise, accurate to a few float64 ulp. Float dtypes. @throws DTypeError otherwise. */
+export const erf = (x: TensorLike): Tensor => bind(erfP, [asTensor('erf', x)], null);
+/**
+ * 1 − erf(x), elementwise, accurate relative to its own size in the right tail (where 1 − erf
+ * would cancel). Float dtypes. @throws DTypeError otherwise.
+ */
+export const erfc = (x: TensorLike): Tensor => bind(erfcP, [asTensor('erfc', x)], null);
 /** max(x, 0), elementwise; the gradient at 0 is 0. Numeric dtypes. */
 export const relu = (x: TensorLike): Tensor => bind(reluP, [asTensor('relu', x)], null);
 /** x², elementwise. Numeric dtypes. */

@@ -1,22 +1,26 @@
 /**
  * The seed tutorial end to end: train y = exp(x) with an MLP (Adam, batches of 100, 10,000
- * steps) through train(), checkpointing every 100 steps; save the model in Chainer's npz layout,
- * load it back into a fresh tree, read a weight matrix, and check the fit.
+ * steps) through train(), checkpointing every 100 steps; plot the loss (log axis) and the fit;
+ * save the model in Chainer's npz layout, load it back into a fresh tree, read a weight matrix,
+ * and check the fit.
  *
  *   pnpm demo [--steps 10000] [--batch 100] [--seed 0] [--out ./out/exp-fit] [--quiet]
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { lastValueFrom } from 'rxjs';
+import { lastValueFrom, tap } from 'rxjs';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { abs, exp, linspace, max, random, reshape, sub, tensor } from '@fluxion/core';
 import { loadNpz, saveNpz } from '@fluxion/io';
 import { writeFileAtomicSync } from '@fluxion/io/node';
 import { adam } from '@fluxion/optim';
 import { train, type DoneEvent } from '@fluxion/train';
-import { logJsonLines, progress, saveCheckpoints } from '@fluxion/train/node';
+import { logJsonLines, saveCheckpoints } from '@fluxion/train/node';
+import { linePlot, lossCurve } from '@fluxion/viz';
+import { writePlot } from '@fluxion/viz/node';
 import { batchOf, initParams, loss, predict, type Params } from './model.js';
+import { progressWithSparkline } from './progress.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -48,6 +52,7 @@ const [initKey, runKey] = random.split(random.key(seed));
 const params0 = initParams(initKey);
 
 say(`exp-fit: MLP 1→16→32→1, Adam, batch ${batch}, ${steps} steps, seed ${seed}`);
+const losses = new Float64Array(steps);
 const done = (await lastValueFrom(
   train({
     params: params0,
@@ -60,7 +65,10 @@ const done = (await lastValueFrom(
   }).pipe(
     saveCheckpoints(join(out, 'checkpoints'), { keep: 3 }),
     logJsonLines(join(out, 'log.jsonl')),
-    progress({ total: steps, quiet: args.quiet ? true : undefined }),
+    tap((e) => {
+      if (e.type === 'step') losses[e.step - 1] = e.loss;
+    }),
+    progressWithSparkline({ total: steps, ...(args.quiet ? { quiet: true } : {}) }),
   ),
 )) as DoneEvent<Params, unknown>;
 const trained = done.checkpoint.params;
@@ -77,7 +85,31 @@ const params = reloaded.right.tree;
 
 const at = (x: number): number => predict(params, tensor([[x]])).item();
 const grid = reshape(linspace(0, 1, 100), [100, 1]);
-const maxErr = max(abs(sub(predict(params, grid), exp(grid)))).item();
+const predGrid = predict(params, grid);
+const maxErr = max(abs(sub(predGrid, exp(grid)))).item();
+
+// plt.plot(losses); plt.yscale('log')  …  plt.plot(x, np.exp(x)); plt.plot(x, p, "r")
+writePlot(join(out, 'loss'), lossCurve(losses, { title: `exp-fit: loss per step (Adam, batch ${batch})`, yLabel: 'loss (MSE, log scale)' }));
+const xs = Array.from(grid.data);
+writePlot(
+  join(out, 'fit'),
+  linePlot(
+    [
+      { name: 'exp(x)', x: xs, y: xs.map(Math.exp), color: '#4e79a7', width: 3.5 },
+      { name: `model (MLP 1→16→32→1, ${steps} steps): max |error| ${maxErr.toExponential(1)}`, x: xs, y: Array.from(predGrid.data), color: '#e15759', width: 1.75 },
+    ],
+    { title: 'exp-fit: exp(x) and the trained model on [0, 1]', xLabel: 'x', yLabel: 'y', legend: 'top-left' },
+  ),
+);
+
+// ---- Standalone model: model.mjs and model.c -----------------------------------------------
+// Reserved for @fluxion/export (being built beside this demo). When it lands, this block writes
+// the trained forward pass as a dependency-free ES module and a C file, loads `model.mjs` back
+// with a dynamic import(), and prints its prediction at 0.2 beside the framework's:
+//   writeFileAtomicSync(join(out, 'model.mjs'), <export to ES module>(predict, params));
+//   writeFileAtomicSync(join(out, 'model.c'), <export to C>(predict, params));
+//   say(`model.mjs: pred(0.2) = …   Fluxion: ${at(0.2).toPrecision(7)}`);
+// ---------------------------------------------------------------------------------------------
 
 say('');
 say('params.l1.W (as reloaded from model.npz):');
@@ -88,5 +120,6 @@ say(`max |pred − exp| on 100 points of [0, 1]: ${maxErr.toExponential(3)}`);
 const { summary } = done;
 console.log(
   `exp-fit: ${summary.steps} steps in ${(summary.elapsedMs / 1000).toFixed(2)} s ` +
-    `(${summary.stepsPerSecond.toFixed(0)} steps/s), final loss ${summary.finalLoss.toExponential(3)}; files in ${out}`,
+    `(${summary.stepsPerSecond.toFixed(0)} steps/s), final loss ${summary.finalLoss.toExponential(3)}; ` +
+    `files in ${out}: loss.svg/png, fit.svg/png, model.npz, log.jsonl, checkpoints/`,
 );

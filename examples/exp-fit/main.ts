@@ -8,19 +8,21 @@
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { lastValueFrom, tap } from 'rxjs';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { abs, exp, linspace, max, random, reshape, sub, tensor } from '@fluxion/core';
+import { exportModel } from '@fluxion/export';
+import { runC } from '@fluxion/export/node';
 import { loadNpz, saveNpz } from '@fluxion/io';
 import { writeFileAtomicSync } from '@fluxion/io/node';
 import { adam } from '@fluxion/optim';
 import { train, type DoneEvent } from '@fluxion/train';
-import { logJsonLines, saveCheckpoints } from '@fluxion/train/node';
-import { linePlot, lossCurve } from '@fluxion/viz';
+import { logJsonLines, progress, saveCheckpoints } from '@fluxion/train/node';
+import { linePlot, lossCurve, sparkline } from '@fluxion/viz';
 import { writePlot } from '@fluxion/viz/node';
 import { batchOf, initParams, loss, predict, type Params } from './model.js';
-import { progressWithSparkline } from './progress.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -68,7 +70,8 @@ const done = (await lastValueFrom(
     tap((e) => {
       if (e.type === 'step') losses[e.step - 1] = e.loss;
     }),
-    progressWithSparkline({ total: steps, ...(args.quiet ? { quiet: true } : {}) }),
+    // The bar shows a live sparkline of the loss so far (log scale).
+    progress({ total: steps, detail: (ls) => sparkline(ls, { width: 16, log: true }), ...(args.quiet ? { quiet: true } : {}) }),
   ),
 )) as DoneEvent<Params, unknown>;
 const trained = done.checkpoint.params;
@@ -103,12 +106,24 @@ writePlot(
 );
 
 // ---- Standalone model: model.mjs and model.c -----------------------------------------------
-// Reserved for @fluxion/export (being built beside this demo). When it lands, this block writes
-// the trained forward pass as a dependency-free ES module and a C file, loads `model.mjs` back
-// with a dynamic import(), and prints its prediction at 0.2 beside the framework's:
-//   writeFileAtomicSync(join(out, 'model.mjs'), <export to ES module>(predict, params));
-//   writeFileAtomicSync(join(out, 'model.c'), <export to C>(predict, params));
-//   say(`model.mjs: pred(0.2) = …   Fluxion: ${at(0.2).toPrecision(7)}`);
+// The seed re-wrote the trained model in numpy "so it can be used without a machine learning
+// library, or ported to C". @fluxion/export does it from the same predict function: an ES module
+// with no imports and a C99 file, weights inlined exactly. Both are checked against Fluxion.
+const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
+writeFileAtomicSync(join(out, 'model.mjs'), utf8(exportModel(predict, params, { inputShape: [1, 1], format: 'js' })));
+const cSource = exportModel(predict, params, { inputShape: [1, 1], format: 'c', name: 'exp_fit' });
+writeFileAtomicSync(join(out, 'model.c'), utf8(cSource));
+const standalone = (await import(pathToFileURL(join(out, 'model.mjs')).href)) as { default: (x: Float32Array) => Float32Array };
+const gridX = Float32Array.from(xs, Math.fround);
+const fluxionGrid = predict(params, tensor(gridX, { shape: [100, 1] })).data;
+const maxDiff = (ys: Float32Array): number => ys.reduce((m, y, i) => Math.max(m, Math.abs(y - fluxionGrid[i]!)), 0);
+const jsDiff = maxDiff(standalone.default(gridX));
+let cReport: string;
+try {
+  cReport = `model.c (cc -std=c99 -O2) max |diff| ${maxDiff(runC(cSource, gridX, { name: 'exp_fit' }))}`;
+} catch (e) {
+  cReport = `model.c not checked: ${(e as Error).message.split('\n')[0]}`;
+}
 // ---------------------------------------------------------------------------------------------
 
 say('');
@@ -117,9 +132,11 @@ say(String(params.l1.W));
 say('');
 say(`pred(0.2) = ${at(0.2).toPrecision(7)}   exp(0.2) = ${Math.exp(0.2).toPrecision(7)}`);
 say(`max |pred − exp| on 100 points of [0, 1]: ${maxErr.toExponential(3)}`);
+say(`model.mjs pred(0.2) = ${standalone.default(new Float32Array([0.2]))[0]!.toPrecision(7)}   Fluxion: ${at(0.2).toPrecision(7)}`);
+say(`standalone models vs Fluxion on the 100 points: model.mjs max |diff| ${jsDiff}; ${cReport}`);
 const { summary } = done;
 console.log(
   `exp-fit: ${summary.steps} steps in ${(summary.elapsedMs / 1000).toFixed(2)} s ` +
     `(${summary.stepsPerSecond.toFixed(0)} steps/s), final loss ${summary.finalLoss.toExponential(3)}; ` +
-    `files in ${out}: loss.svg/png, fit.svg/png, model.npz, log.jsonl, checkpoints/`,
+    `files in ${out}: loss.svg/png, fit.svg/png, model.npz, model.mjs, model.c, log.jsonl, checkpoints/`,
 );

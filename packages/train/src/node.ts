@@ -11,7 +11,7 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { Observable, tap, type MonoTypeOperatorFunction } from 'rxjs';
+import { Observable, defer, tap, type MonoTypeOperatorFunction } from 'rxjs';
 import cliProgress from 'cli-progress';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { ValueError, type Key } from '@fluxion/core';
@@ -197,7 +197,7 @@ export function logJsonLines<E extends AnyEvent>(path: string, opts: { readonly 
 
 /** Options of `progress`. */
 export interface ProgressOptions {
-  /** Total number of updates, for the bar and the ETA (default: from the first events, unknown). */
+  /** Total number of updates, for the bar and the ETA (default: grows with the run, no ETA). */
   readonly total?: number;
   /** Where to draw (default process.stderr). */
   readonly stream?: NodeJS.WriteStream;
@@ -205,60 +205,74 @@ export interface ProgressOptions {
   readonly quiet?: boolean;
   /** Bar redraws per second (default 10). */
   readonly fps?: number;
+  /**
+   * An extra field after the loss, from the losses so far (e.g. a sparkline from @fluxion/viz).
+   * Called at most `fps` times a second and once at the end; given, the bar keeps the loss history.
+   */
+  readonly detail?: (losses: readonly number[]) => string;
 }
 
 /**
- * A terminal progress bar (cli-progress): step/total, loss, steps/s and ETA, redrawn at most `fps`
- * times a second. Quiet when the stream is not a TTY, so logs and CI output stay clean.
+ * A terminal progress bar (cli-progress): step/total, loss, an optional detail field, steps/s
+ * and ETA, redrawn at most `fps` times a second. Quiet when the stream is not a TTY, so logs and
+ * CI output stay clean. Each subscription draws its own bar.
  */
 export function progress<E extends AnyEvent>(opts: ProgressOptions = {}): MonoTypeOperatorFunction<E> {
   const stream = opts.stream ?? process.stderr;
-  const quiet = opts.quiet ?? !stream.isTTY;
-  if (quiet) return (source) => source;
+  if (opts.quiet ?? !stream.isTTY) return (source) => source;
+  const fps = opts.fps ?? 10;
+  const detail = opts.detail;
   return (source) =>
-    new Observable<E>((subscriber) => {
+    defer(() => {
       const bar = new cliProgress.SingleBar(
         {
           stream,
-          fps: opts.fps ?? 10,
-          format: ' {bar} {value}/{total} | loss {loss} | {rate} steps/s | ETA {eta_formatted}',
-          barsize: 24,
+          fps,
+          format: ` {bar} {value}/{total} | loss {loss}${detail ? ' {detail}' : ''} | {rate} steps/s | ETA {eta_formatted}`,
+          barsize: detail ? 20 : 24,
           hideCursor: true,
           clearOnComplete: false,
         },
         cliProgress.Presets.shades_classic,
       );
+      const losses: number[] = [];
       let started = false;
       let stopped = false;
       // Rate over this subscription only: a resumed run starts at a later step.
       let firstStep = 0;
-      let firstMs = 0;
+      let text = '';
+      let textAt = -Infinity;
       const stop = (): void => {
         if (started && !stopped) bar.stop();
         stopped = true;
       };
-      const sub = source
-        .pipe(
-          sink<E>((e) => {
-            if (e.type !== 'step' && e.type !== 'done') return;
-            if (!started && e.type === 'step') {
-              firstStep = e.step - 1;
-              firstMs = 0;
+      return source.pipe(
+        tap({
+          next: (e) => {
+            if (e.type === 'step') {
+              if (!started) {
+                firstStep = e.step - 1;
+                bar.start(opts.total ?? e.step, 0, { loss: '', detail: '', rate: '' });
+                started = true;
+              }
+              if (opts.total === undefined && e.step > bar.getTotal()) bar.setTotal(e.step);
+              if (detail) {
+                losses.push(e.loss);
+                // The detail may cost O(steps so far): recompute it at the frame rate only.
+                if (e.elapsedMs - textAt >= 1000 / fps) {
+                  text = detail(losses);
+                  textAt = e.elapsedMs;
+                }
+              }
+              const rate = e.elapsedMs > 0 ? (((e.step - firstStep) * 1000) / e.elapsedMs).toFixed(0) : '';
+              bar.update(e.step, { loss: e.loss.toExponential(3), detail: text, rate });
+            } else if (e.type === 'done' && started) {
+              if (detail) text = detail(losses);
+              bar.update(e.step, { loss: e.summary.finalLoss.toExponential(3), detail: text, rate: e.summary.stepsPerSecond.toFixed(0) });
             }
-            const rate = e.type === 'step' && e.elapsedMs > firstMs ? (((e.step - firstStep) * 1000) / (e.elapsedMs - firstMs)).toFixed(0) : '';
-            const payload = e.type === 'step' ? { loss: e.loss.toExponential(3), rate } : { loss: e.summary.finalLoss.toExponential(3), rate: e.summary.stepsPerSecond.toFixed(0) };
-            if (!started) {
-              bar.start(opts.total ?? e.step, 0, { loss: '', rate: '' });
-              started = true;
-            }
-            if (opts.total === undefined && e.step > bar.getTotal()) bar.setTotal(e.step);
-            bar.update(e.step, payload);
-          }, stop),
-        )
-        .subscribe(subscriber);
-      return () => {
-        sub.unsubscribe();
-        stop();
-      };
+          },
+          finalize: stop,
+        }),
+      );
     });
 }

@@ -430,11 +430,56 @@ function gemm(
       out[o] = s30; out[o + 1] = s31; out[o + 2] = s32; out[o + 3] = s33;
     }
   }
-  // Edges: the last m % 4 rows (all columns) and the last n % 4 columns of the tiled rows.
-  for (let i = 0; i < m; i++) {
-    const j0 = i < m4 ? n4 : 0;
+  // Edges, still one accumulator per output summed in p order (so results do not depend on the
+  // tiling): 4×1 tiles for the last n % 4 columns, 1×4 tiles for the last m % 4 rows, then the
+  // corner. Independent accumulators keep the adds from waiting on each other (an n = 1 layer
+  // would otherwise be one long dependency chain).
+  for (let i = 0; i < m4; i += 4) {
+    const r0 = aOff + i * ai;
+    const r1 = r0 + ai;
+    const r2 = r1 + ai;
+    const r3 = r2 + ai;
+    for (let j = n4; j < n; j++) {
+      const c = bOff + j * bj;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let p = 0, pa = 0, pb = c; p < k; p++, pa += ap, pb += bp) {
+        const bv = b[pb]!;
+        s0 += a[r0 + pa]! * bv;
+        s1 += a[r1 + pa]! * bv;
+        s2 += a[r2 + pa]! * bv;
+        s3 += a[r3 + pa]! * bv;
+      }
+      const q = bias === null ? 0 : bias[j]!;
+      const o = oOff + i * n + j;
+      out[o] = s0 + q;
+      out[o + n] = s1 + q;
+      out[o + 2 * n] = s2 + q;
+      out[o + 3 * n] = s3 + q;
+    }
+  }
+  for (let i = m4; i < m; i++) {
     const r = aOff + i * ai;
-    for (let j = j0; j < n; j++) {
+    for (let j = 0; j < n4; j += 4) {
+      const c0 = bOff + j * bj;
+      const c1 = c0 + bj;
+      const c2 = c1 + bj;
+      const c3 = c2 + bj;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let p = 0, pa = r, pb = 0; p < k; p++, pa += ap, pb += bp) {
+        const av = a[pa]!;
+        s0 += av * b[c0 + pb]!;
+        s1 += av * b[c1 + pb]!;
+        s2 += av * b[c2 + pb]!;
+        s3 += av * b[c3 + pb]!;
+      }
+      const o = oOff + i * n + j;
+      if (bias === null) {
+        out[o] = s0; out[o + 1] = s1; out[o + 2] = s2; out[o + 3] = s3;
+      } else {
+        out[o] = s0 + bias[j]!; out[o + 1] = s1 + bias[j + 1]!; out[o + 2] = s2 + bias[j + 2]!; out[o + 3] = s3 + bias[j + 3]!;
+      }
+    }
+    for (let j = n4; j < n; j++) {
       const c = bOff + j * bj;
       let s = 0;
       for (let p = 0, pa = r, pb = c; p < k; p++, pa += ap, pb += bp) s += a[pa]! * b[pb]!;

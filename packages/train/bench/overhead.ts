@@ -4,7 +4,7 @@
  *
  * - bare:   the loop by hand, with the same key derivation and optim's fused `step`;
  * - sync:   train({ mode: 'sync' }), a subscriber that keeps the step losses;
- * - sliced: train() in its default mode (16 ms slices on rxjs's asyncScheduler), wall time from
+ * - sliced: train() in its default mode (16 ms slices, a macrotask between them), wall time from
  *           subscribe to completion, yields between slices included.
  *
  * Runs are interleaved (bare, sync, sliced, then the next repetition, the order rotating) so that

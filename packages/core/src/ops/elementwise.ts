@@ -147,8 +147,11 @@ function binaryPrim(
 }
 
 const addP = binaryPrim('add', 'numeric', Bin.Add, (a, b) => a + b, (g) => [g, g]);
-const subP = binaryPrim('sub', 'numeric', Bin.Sub, (a, b) => a - b, (g) => [g, neg(g)]);
-const mulP = binaryPrim('mul', 'numeric', Bin.Mul, (a, b) => a * b, (g, [a, b]) => [mul(g, b!), mul(g, a!)]);
+const subP = binaryPrim('sub', 'numeric', Bin.Sub, (a, b) => a - b, (g, _x, _y, _a, needs) => [g, needs[1] ? neg(g) : null]);
+const mulP = binaryPrim('mul', 'numeric', Bin.Mul, (a, b) => a * b, (g, [a, b], _y, _x, needs) => [
+  needs[0] ? mul(g, b!) : null,
+  needs[1] ? mul(g, a!) : null,
+]);
 const divP = binaryPrim('div', 'float', Bin.Div, (a, b) => a / b, (g, [, b], y, _a, needs) => [
   needs[0] ? div(g, b!) : null,
   needs[1] ? neg(mul(g, div(y, b!))) : null,

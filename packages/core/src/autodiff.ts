@@ -18,13 +18,14 @@ import { add, mul } from './ops/elementwise.js';
 import { sum } from './ops/reduce.js';
 import { unbroadcast } from './ops/shape.js';
 
-function variable(op: string, x: unknown, level: number, path: string): Tensor {
-  const where = path === '' ? 'the argument' : `the leaf at '${path}'`;
+function variable(op: string, x: unknown, level: number, pathOf: () => string): Tensor {
+  // Paths are only for messages: computed when something is wrong, not on every call.
+  const where = (): string => (pathOf() === '' ? 'the argument' : `the leaf at '${pathOf()}'`);
   if (!(x instanceof Tensor)) {
-    throw new DTypeError(op, `${where} is ${x === null ? 'null' : typeof x}, not a Tensor; only float tensors can be differentiated`);
+    throw new DTypeError(op, `${where()} is ${x === null ? 'null' : typeof x}, not a Tensor; only float tensors can be differentiated`);
   }
   if (!isFloat(x.dtype)) {
-    throw new DTypeError(op, `${where} has dtype ${x.dtype}; only float32 and float64 tensors can be differentiated`);
+    throw new DTypeError(op, `${where()} has dtype ${x.dtype}; only float32 and float64 tensors can be differentiated`);
   }
   const leaf: AdNode = { level, shape: x.shape, dtype: x.dtype, inputs: null, backward: null };
   return rewrapped(x, new Tensor(x.shape, x.dtype, x._data, x._nodes ? [...x._nodes, leaf] : [leaf]));
@@ -119,8 +120,7 @@ export function vjp<const Args extends readonly unknown[], R>(
     const wrapped = primals.map((p) => {
       const { leaves, treedef } = flatten(p);
       inDefs.push(treedef);
-      const ps = paths(p);
-      const vars = leaves.map((x, j) => variable('vjp', x, level, ps[j] ?? ''));
+      const vars = leaves.map((x, j) => variable('vjp', x, level, () => paths(p)[j] ?? ''));
       leafNodes.push(vars.map((v) => nodeAt(v, level)!));
       return unflatten(treedef, vars);
     }) as unknown as Args;
@@ -129,10 +129,10 @@ export function vjp<const Args extends readonly unknown[], R>(
     popLevel(level);
   }
   const outFlat = flatten(out);
-  const outPaths = paths(out);
+  const outPaths = (): string[] => paths(out);
   outFlat.leaves.forEach((y, i) => {
     if (!(y instanceof Tensor)) {
-      throw new DTypeError('vjp', `the function returned a non-tensor leaf at '${outPaths[i]}' (${typeof y})`);
+      throw new DTypeError('vjp', `the function returned a non-tensor leaf at '${outPaths()[i]}' (${typeof y})`);
     }
   });
   const outs = outFlat.leaves as Tensor[];
@@ -147,7 +147,7 @@ export function vjp<const Args extends readonly unknown[], R>(
       const c = ctFlat.leaves[i];
       if (!(c instanceof Tensor) || !shapesEqual(c.shape, y.shape) || c.dtype !== y.dtype) {
         const found = c instanceof Tensor ? `${c.dtype}${fmtShape(c.shape)}` : typeof c;
-        throw new ShapeError('vjp', `cotangent at '${outPaths[i]}' must be ${y.dtype}${fmtShape(y.shape)}, got ${found}`);
+        throw new ShapeError('vjp', `cotangent at '${outPaths()[i]}' must be ${y.dtype}${fmtShape(y.shape)}, got ${found}`);
       }
       const node = nodeAt(y, level);
       if (node !== undefined) {

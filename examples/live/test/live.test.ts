@@ -128,7 +128,9 @@ describe('examples/live in Chromium', () => {
     await page.waitForFunction(
       () => {
         const s = (globalThis as unknown as { fluxionLive: { state(): LiveState } }).fluxionLive.state();
-        return s.step > 100 && s.recentLoss < 1e-3;
+        // The page redraws its numbers ten times a second: wait for the text as well as the state.
+        const shown = Number(document.querySelector('#avg')?.textContent);
+        return s.step > 100 && s.recentLoss < 1e-3 && shown < 1e-3;
       },
       undefined,
       { timeout: 45_000, polling: 100 },

@@ -551,6 +551,74 @@ export function flatten<T>(tree: T): { leaves: LeafOf<T>[]; treedef: TreeDef<T> 
   return { leaves: out as LeafOf<T>[], treedef: new TreeDef<T>(root, out.length) };
 }
 
+/** Walks `trees` together; the common structure, or null at the first difference. */
+function flattenManyRec(trees: readonly unknown[], out: unknown[][]): DefNode | null {
+  const x = trees[0];
+  const k = kindOf(x);
+  const n = trees.length;
+  for (let t = 1; t < n; t++) if (kindOf(trees[t]) !== k) return null;
+  switch (k) {
+    case LEAF:
+      for (let t = 0; t < n; t++) out[t]!.push(trees[t]);
+      return LEAF_DEF;
+    case NULL:
+      return NULL_DEF;
+    case UNDEF:
+      return UNDEF_DEF;
+    case ARRAY: {
+      const len = (x as readonly unknown[]).length;
+      for (let t = 1; t < n; t++) if ((trees[t] as readonly unknown[]).length !== len) return null;
+      const c = new Array<DefNode>(len);
+      const sub = new Array<unknown>(n);
+      for (let i = 0; i < len; i++) {
+        for (let t = 0; t < n; t++) sub[t] = (trees[t] as readonly unknown[])[i];
+        const d = flattenManyRec(sub, out);
+        if (d === null) return null;
+        c[i] = d;
+      }
+      return { k: ARRAY, c };
+    }
+    case RECORD: {
+      const keys = sortedKeys(x as object);
+      for (let t = 1; t < n; t++) {
+        const r = trees[t] as object;
+        if (Object.keys(r).length !== keys.length) return null;
+        for (let i = 0; i < keys.length; i++) if (!Object.prototype.propertyIsEnumerable.call(r, keys[i]!)) return null;
+      }
+      const c = new Array<DefNode>(keys.length);
+      const sub = new Array<unknown>(n);
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!;
+        for (let t = 0; t < n; t++) sub[t] = (trees[t] as Rec)[key];
+        const d = flattenManyRec(sub, out);
+        if (d === null) return null;
+        c[i] = d;
+      }
+      return { k: RECORD, keys, c };
+    }
+  }
+}
+
+/**
+ * Flattens several trees of one structure in a single walk, sorting each record's keys once: the
+ * leaves of each tree (in `leaves` order) and their common treedef. What an optimizer does with
+ * params, gradients and state slots on every step; `unflatten(treedef, ...)` rebuilds results.
+ *
+ * @example
+ * const { leaves: [ps, gs], treedef } = flattenTogether([params, grads]);
+ * @throws TreeStructureError naming the first path where a tree differs from the first one.
+ */
+export function flattenTogether(trees: readonly unknown[], op = 'flattenTogether'): { leaves: unknown[][]; treedef: TreeDef<unknown> } {
+  if (trees.length === 0) throw new ValueError(op, 'needs at least one tree');
+  const out = trees.map(() => [] as unknown[]);
+  const root = flattenManyRec(trees, out);
+  if (root === null) {
+    checkAll(op, trees);
+    throw new TreeStructureError(op, 'the tree structures differ');
+  }
+  return { leaves: out, treedef: new TreeDef(root, out[0]!.length) };
+}
+
 /**
  * Rebuilds a tree of `treedef`'s structure from `leaves`, taken in `leaves` order. The leaves may
  * have another type than the original ones (`unflatten(def, leaves.map(f))` is `map`).

@@ -22,6 +22,7 @@ import {
   type MapLeaves,
   type Tree,
 } from '../src/tree.js';
+import * as tree from '../src/tree.js';
 
 // ---------------------------------------------------------------------------------------------
 // Arbitraries: nested records / arrays with number or tensor leaves and occasional nulls.
@@ -526,5 +527,28 @@ describe('tree: types', () => {
     expectTypeOf<MapLeaves<Tree<Tensor>, Tensor, Tensor>>().toEqualTypeOf<Tree<Tensor>>();
     const t: Tree<Tensor> = { a: [zeros([1]), null], b: { c: zeros([2]) } };
     expectTypeOf(leaves(t)).toEqualTypeOf<Tensor[]>();
+  });
+});
+
+describe('flattenTogether', () => {
+  it("gives each tree's leaves in flatten's order and the common treedef", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer(), { minLength: 1, maxLength: 5 }), (xs) => {
+        const a = { z: xs, a: { y: 1, b: [2, null] } };
+        const b = tree.map(a, (v: number) => v * 10);
+        const { leaves, treedef } = tree.flattenTogether([a, b]);
+        expect(leaves[0]).toEqual(tree.leaves(a));
+        expect(leaves[1]).toEqual(tree.leaves(b));
+        expect(treedef.equals(tree.flatten(a).treedef)).toBe(true);
+        expect(tree.unflatten(treedef, leaves[1]!)).toEqual(b);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('names the first differing path', () => {
+    expect(() => tree.flattenTogether([{ l1: { W: 1, b: 2 } }, { l1: { W: 1 } }], 'adam')).toThrow(
+      /adam: tree structures differ at 'l1\/b'/,
+    );
   });
 });

@@ -319,6 +319,10 @@ export function slice(
 
 interface TakeAttrs {
   readonly axis: number;
+}
+
+/** scatterAdd also needs the length of the axis it scatters into (take's input axis). */
+interface ScatterAttrs extends TakeAttrs {
   readonly size: number;
 }
 
@@ -358,7 +362,7 @@ const takeP: Primitive<TakeAttrs> = definePrimitive<TakeAttrs>({
 });
 
 // The transpose of take: adds each gathered slice back at its index (repeats accumulate).
-const scatterAddP: Primitive<TakeAttrs> = definePrimitive<TakeAttrs>({
+const scatterAddP: Primitive<ScatterAttrs> = definePrimitive<ScatterAttrs>({
   name: 'scatterAdd',
   abstractEval: ([g, idx], { axis, size }) => {
     const k = idx!.ndim;
@@ -380,7 +384,7 @@ const scatterAddP: Primitive<TakeAttrs> = definePrimitive<TakeAttrs>({
     }
     return data;
   },
-  vjp: (g, [, idx], _y, { axis }) => [bind(takeP, [g, idx!], { axis, size: 0 }), null],
+  vjp: (g, [, idx], _y, { axis }) => [bind(takeP, [g, idx!], { axis }), null],
 });
 
 /**
@@ -393,7 +397,7 @@ export function take(x: Tensor, indices: Tensor | readonly number[], axis = 0): 
   checkTensor('take', x);
   const idx = indices instanceof Tensor ? indices : tensor(indices as number[], { dtype: 'int32' });
   const a = normalizeAxis('take', axis, x.ndim);
-  return bind(takeP, [x, idx], { axis: a, size: 0 });
+  return bind(takeP, [x, idx], { axis: a });
 }
 
 /** @internal The gradient helper sums a cotangent back to a broadcast input's shape. */

@@ -50,6 +50,8 @@ export interface TrainSummary {
   readonly stepsPerSecond: number;
   /** Loss of the last step, or NaN when no step ran. */
   readonly finalLoss: number;
+  /** True when `stopWhen` ended the run before its steps or data ran out. */
+  readonly stoppedEarly: boolean;
 }
 
 /** The last event of a run that ended normally: the final checkpoint and a summary. */

@@ -14,4 +14,4 @@ export {
   type TrainSummary,
 } from './events.js';
 export { yieldScheduler } from './yield.js';
-export { sampleEvery, earlyStopping, steps, type EarlyStoppingOptions } from './operators.js';
+export { sampleEvery, earlyStopping, noImprovement, steps, type EarlyStoppingOptions, type StopRule } from './operators.js';

@@ -1,6 +1,6 @@
 import { defer, filter, takeWhile, type MonoTypeOperatorFunction, type OperatorFunction } from 'rxjs';
 import { ValueError } from '@fluxion/core';
-import type { StepEvent, TrainEvent } from './events.js';
+import type { EvalEvent, StepEvent, TrainEvent } from './events.js';
 
 /**
  * Thins step events to every n-th update (for plots and logs); other events pass through.
@@ -33,35 +33,58 @@ export interface EarlyStoppingOptions {
   readonly monitor?: string;
 }
 
+/** A `stopWhen` rule factory for `train()`: one fresh rule per run. */
+export type StopRule = () => (event: StepEvent<unknown> | EvalEvent) => boolean;
+
+/**
+ * A `stopWhen` rule for `train()`: true once the monitored value has not improved by more than
+ * `minDelta` on the best so far for `patience` observations in a row. Unlike the `earlyStopping`
+ * operator, the run then ends normally, with a `done` event and the final checkpoint.
+ *
+ * @example train({ ...config, evalEvery: 100, evaluate, stopWhen: noImprovement({ patience: 5, monitor: 'val' }) })
+ * @throws ValueError for a negative patience or minDelta.
+ */
+export function noImprovement(opts: EarlyStoppingOptions = {}): StopRule {
+  return stopRule('noImprovement', opts);
+}
+
+function stopRule(op: string, opts: EarlyStoppingOptions): StopRule {
+  const { patience = 10, minDelta = 0, monitor = 'loss' } = opts;
+  if (!Number.isInteger(patience) || patience < 0) throw new ValueError(op, `patience must be a non-negative integer, got ${patience}`);
+  if (!(minDelta >= 0)) throw new ValueError(op, `minDelta must be >= 0, got ${minDelta}`);
+  return () => {
+    let best = Infinity;
+    let bad = 0;
+    return (e) => {
+      let v: number | undefined;
+      if (monitor === 'loss') {
+        if (e.type === 'step') v = e.loss;
+      } else if (e.type === 'eval') v = e.metrics[monitor];
+      if (v === undefined) return false;
+      if (v < best - minDelta) {
+        best = v;
+        bad = 0;
+        return false;
+      }
+      return ++bad >= patience;
+    };
+  };
+}
+
 /**
  * Ends the stream (which stops training, since unsubscribing stops the run) once the monitored
  * value has not improved by more than `minDelta` on the best so far for `patience` observations in
- * a row. The event that exhausts the patience is still emitted; nothing after it is computed.
+ * a row. The event that exhausts the patience is still emitted; nothing after it is computed, and
+ * no `done` event follows: use `train({ stopWhen: noImprovement(...) })` to end with the final
+ * checkpoint instead.
  * @throws ValueError for a negative patience or minDelta.
  */
 export function earlyStopping<P, S, Aux>(opts: EarlyStoppingOptions = {}): MonoTypeOperatorFunction<TrainEvent<P, S, Aux>> {
-  const { patience = 10, minDelta = 0, monitor = 'loss' } = opts;
-  if (!Number.isInteger(patience) || patience < 0) throw new ValueError('earlyStopping', `patience must be a non-negative integer, got ${patience}`);
-  if (!(minDelta >= 0)) throw new ValueError('earlyStopping', `minDelta must be >= 0, got ${minDelta}`);
+  const rule = stopRule('earlyStopping', opts);
   // Per subscription state, so one operator instance can serve several runs.
   return (source) =>
     defer(() => {
-      let best = Infinity;
-      let bad = 0;
-      return source.pipe(
-        takeWhile((e) => {
-          let v: number | undefined;
-          if (monitor === 'loss') {
-            if (e.type === 'step') v = e.loss;
-          } else if (e.type === 'eval') v = e.metrics[monitor];
-          if (v === undefined) return true;
-          if (v < best - minDelta) {
-            best = v;
-            bad = 0;
-            return true;
-          }
-          return ++bad < patience;
-        }, true),
-      );
+      const stop = rule();
+      return source.pipe(takeWhile((e) => e.type === 'checkpoint' || e.type === 'done' || !stop(e), true));
     });
 }

@@ -2,7 +2,7 @@ import { Observable, Subject, isObservable, skip, take, takeUntil, type Schedule
 import { Tensor, ValueError, random, tree, valueAndGrad, type Key } from '@fluxion/core';
 import { step as optStep, type GradientTransformation, type StateFamily, type StateOf, type Transform } from '@fluxion/optim';
 import { yieldScheduler } from './yield.js';
-import { NonFiniteError, type Checkpoint, type TrainEvent } from './events.js';
+import { NonFiniteError, type Checkpoint, type EvalEvent, type StepEvent, type TrainEvent } from './events.js';
 
 declare const performance: { now(): number };
 
@@ -65,6 +65,12 @@ export interface TrainConfig<P, B, O, Aux = undefined> {
    * a MessageChannel in browsers; tests pass a TestScheduler).
    */
   readonly scheduler?: SchedulerLike;
+  /**
+   * Ends the run normally (a `done` event with the final checkpoint) after the update whose step or
+   * eval event makes the rule return true. A factory, called once per run, so a stateful rule
+   * (e.g. `noImprovement({ patience: 10 })`) starts fresh on every subscription.
+   */
+  readonly stopWhen?: () => (event: StepEvent<Aux> | EvalEvent) => boolean;
   /**
    * Check every gradient, and the params after each update, for NaN/inf, not only the loss
    * (default true). The params check keeps every checkpoint finite: finite gradients can still
@@ -157,6 +163,9 @@ export function train(config: TrainConfig<unknown, unknown, GradientTransformati
     let done = resume?.step ?? 0;
     let last: Checkpoint<unknown, unknown> = resume ?? Object.freeze({ step: done, params, state, key: rootKey });
     let finalLoss = NaN;
+    // A fresh stop rule per run, so a re-subscription does not inherit the last run's patience.
+    const shouldStop = config.stopWhen?.();
+    let stopRequested = false;
     const startDone = done;
     const t0 = performance.now();
     const elapsed = (): number => performance.now() - t0;
@@ -195,11 +204,15 @@ export function train(config: TrainConfig<unknown, unknown, GradientTransformati
         state = next.state;
         done = i + 1;
         finalLoss = lossValue;
-        subscriber.next({ type: 'step', step: done, loss: lossValue, aux, elapsedMs: elapsed() });
+        const stepEvent = { type: 'step', step: done, loss: lossValue, aux, elapsedMs: elapsed() } as const;
+        subscriber.next(stepEvent);
         if (subscriber.closed) return false;
+        if (shouldStop?.(stepEvent)) stopRequested = true;
         if (evalEvery !== undefined && done % evalEvery === 0) {
-          subscriber.next({ type: 'eval', step: done, metrics: evaluate!(params, done), elapsedMs: elapsed() });
+          const evalEvent = { type: 'eval', step: done, metrics: evaluate!(params, done), elapsedMs: elapsed() } as const;
+          subscriber.next(evalEvent);
           if (subscriber.closed) return false;
+          if (shouldStop?.(evalEvent)) stopRequested = true;
         }
         if (checkpointEvery !== undefined && done % checkpointEvery === 0) {
           last = Object.freeze({ step: done, params, state, key: rootKey });
@@ -223,7 +236,7 @@ export function train(config: TrainConfig<unknown, unknown, GradientTransformati
         type: 'done',
         step: done,
         checkpoint: last,
-        summary: { steps: n, elapsedMs: ms, stepsPerSecond: ms > 0 ? (n * 1000) / ms : Infinity, finalLoss },
+        summary: { steps: n, elapsedMs: ms, stepsPerSecond: ms > 0 ? (n * 1000) / ms : Infinity, finalLoss, stoppedEarly: stopRequested },
       });
       subscriber.complete();
     };
@@ -239,6 +252,10 @@ export function train(config: TrainConfig<unknown, unknown, GradientTransformati
         source.subscribe({
           next: (b) => {
             if (!update(b)) halt.next();
+            else if (stopRequested) {
+              finish();
+              halt.next();
+            }
           },
           error: (e) => subscriber.error(e),
           complete: finish,
@@ -289,6 +306,7 @@ export function train(config: TrainConfig<unknown, unknown, GradientTransformati
         }
         if (nb === null) return finish();
         if (!update(nb.batch)) return;
+        if (stopRequested) return finish();
         n++;
         if (mode === 'sliced' && ((sliceSteps !== undefined && n >= sliceSteps) || performance.now() >= deadline)) {
           scheduleChunk();

@@ -5,10 +5,10 @@
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import fc from 'fast-check';
-import { map, type Observable } from 'rxjs';
+import { Observable, map } from 'rxjs';
 import { ValueError } from '@fluxion/core';
 import { sgd } from '@fluxion/optim';
-import { earlyStopping, sampleEvery, steps, train, type StepEvent } from '../src/index.js';
+import { earlyStopping, noImprovement, sampleEvery, steps, train, type StepEvent } from '../src/index.js';
 import { collect, counted, labels, lossesOf, runSync, scalarLoss, scalarParams } from './fixtures.js';
 
 /** A run whose step losses are `curve` (then 100s), with an eval every `evalEvery` updates. */
@@ -193,5 +193,77 @@ describe('steps()', () => {
     expectTypeOf(s$).toEqualTypeOf<Observable<StepEvent<{ readonly b: number }>>>();
     const got = await collect(s$.pipe(map((e) => [e.step, e.loss, e.aux?.b])));
     expect(got).toEqual([[1, 2, 2], [2, 2, 2], [3, 2, 2], [4, 2, 2]]);
+  });
+});
+
+describe('stopWhen and noImprovement: ending a run normally', () => {
+  const runWith = (curve: readonly number[], stopWhen: NonNullable<Parameters<typeof train>[0]['stopWhen']>, more: object = {}) => {
+    const loss = counted(scalarLoss);
+    const run$ = train({
+      params: scalarParams,
+      loss: loss.f,
+      optimizer: sgd(),
+      batches: (_k: unknown, i: number) => curve[i] ?? 100,
+      steps: 50,
+      mode: 'sync',
+      checkpointEvery: 5,
+      stopWhen,
+      ...more,
+    });
+    return { run$, calls: loss.calls };
+  };
+
+  it('ends with done and the final checkpoint after the update that satisfies the rule', () => {
+    const { run$, calls } = runWith([], () => (e) => e.type === 'step' && e.step === 7);
+    const { events, completed } = runSync(run$);
+    expect(labels(events)).toEqual(['s1', 's2', 's3', 's4', 's5', 'c5', 's6', 's7', 'd7']);
+    expect(completed).toBe(true);
+    expect(calls.n).toBe(7);
+    const done = events[events.length - 1]!;
+    if (done.type !== 'done') throw new Error('the run must end with done');
+    expect(done.checkpoint.step).toBe(7);
+    expect(done.summary.stoppedEarly).toBe(true);
+  });
+
+  it('noImprovement stops at the patience-th step in a row without improvement, like earlyStopping', () => {
+    const { run$, calls } = runWith([5, 4, 3, 3.5, 3, 3.25, 2, 2, 2, 2], noImprovement({ patience: 3 }));
+    const { events } = runSync(run$);
+    expect(lossesOf(events)).toEqual([5, 4, 3, 3.5, 3, 3.25]);
+    expect(calls.n).toBe(6);
+    expect(events[events.length - 1]).toMatchObject({ type: 'done', step: 6 });
+  });
+
+  it('watches an eval metric and starts fresh on every subscription', () => {
+    const evals = [5, 4, 4, 4, 1, 1];
+    const { run$ } = runWith([], noImprovement({ patience: 2, monitor: 'val' }), {
+      evalEvery: 2,
+      evaluate: (_p: unknown, step: number) => ({ val: evals[step / 2 - 1] ?? 100 }),
+    });
+    // val: 5 (step 2), 4 (step 4, best), 4 (step 6), 4 (step 8): the second eval without
+    // improvement ends the run at step 8; a second subscription does the same.
+    for (let k = 0; k < 2; k++) {
+      const { events } = runSync(run$);
+      expect(events[events.length - 1]).toMatchObject({ type: 'done', step: 8, summary: { stoppedEarly: true } });
+    }
+  });
+
+  it('ends an Observable source normally too, and stops pulling it', () => {
+    const loss = counted(scalarLoss);
+    let pulled = 0;
+    const source = new Observable<number>((s) => {
+      while (!s.closed && pulled < 1000) s.next(++pulled);
+      s.complete();
+    });
+    const { events, completed } = runSync(
+      train({ params: scalarParams, loss: loss.f, optimizer: sgd(), batches: source, stopWhen: () => (e) => e.step === 4 }),
+    );
+    expect(labels(events)).toEqual(['s1', 's2', 's3', 's4', 'd4']);
+    expect(completed).toBe(true);
+    expect(pulled).toBe(4);
+  });
+
+  it('a run that reaches its steps reports stoppedEarly false', () => {
+    const { events } = runSync(runWith([], () => () => false).run$);
+    expect(events[events.length - 1]).toMatchObject({ type: 'done', step: 50, summary: { stoppedEarly: false } });
   });
 });

@@ -13,6 +13,7 @@
  */
 import type { DType } from './dtype.js';
 import type { Tensor } from './tensor.js';
+import { stridesOf } from './shape.js';
 
 const PRECISION = 8;
 const THRESHOLD = 1000;
@@ -76,16 +77,6 @@ function dtypeIsImplied(dtype: DType): boolean {
 // Layout (port of arrayprint._formatArray, non-legacy mode)
 // ---------------------------------------------------------------------------------------------
 
-function rowStrides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
-}
-
 /** The indices shown along an axis of length n: all, or the first and last EDGE_ITEMS. */
 function shownIndices(n: number, summarise: boolean): number[] {
   if (summarise && n > 2 * EDGE_ITEMS) {
@@ -100,7 +91,7 @@ function shownIndices(n: number, summarise: boolean): number[] {
 /** The values that will be printed (NumPy's `_leading_trailing`), which decide widths and notation. */
 function shownValues(shape: readonly number[], data: Indexable, summarise: boolean): number[] {
   if (!summarise) return Array.from({ length: data.length }, (_, i) => data[i]!);
-  const strides = rowStrides(shape);
+  const strides = stridesOf(shape);
   const out: number[] = [];
   const walk = (axis: number, offset: number): void => {
     if (axis === shape.length) {
@@ -123,7 +114,7 @@ function formatArray(
   summarise: boolean,
 ): string {
   const ndim = shape.length;
-  const strides = rowStrides(shape);
+  const strides = stridesOf(shape);
   const sepStripped = separator.trimEnd();
 
   const recurse = (axis: number, offset: number, hangingIndent: string, currWidth: number): string => {

@@ -19,7 +19,7 @@ export {
   type TensorOptions,
   type TensorInput,
 } from './creation.js';
-export { broadcastShapes, sizeOf } from './shape.js';
+export { broadcastShapes, sizeOf, stridesOf } from './shape.js';
 export type { TensorLike } from './ops/util.js';
 export {
   neg,

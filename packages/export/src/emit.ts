@@ -6,6 +6,7 @@
  * rounding on store.
  */
 import type { CodeDType, Program, Step } from './lower.js';
+import { stridesOf } from '@fluxion/core';
 import { hexDouble, jsNumber } from './floats.js';
 
 /** What differs between JavaScript and C. */
@@ -80,16 +81,6 @@ export class Lines {
     this.line(s);
   }
 }
-
-const stridesOf = (shape: readonly number[]): number[] => {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
-};
 
 /** Strides of `shape` read at the indices of `out` (NumPy broadcasting): 0 on broadcast axes. */
 const broadcastStrides = (shape: readonly number[], out: readonly number[]): number[] => {

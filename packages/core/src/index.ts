@@ -56,6 +56,7 @@ export {
 } from './ops/elementwise.js';
 export { sum, mean, max, min, logsumexp, argmax, argmin, type Axis } from './ops/reduce.js';
 export { matmul, dot, outer } from './ops/linalg.js';
+export { meanSquaredError } from './ops/loss.js';
 export { reshape, transpose, broadcastTo, expandDims, squeeze, concat, stack, slice, take } from './ops/shape.js';
 export { softmax, logSoftmax, oneHot } from './ops/activation.js';
 export { astype, stopGradient } from './ops/misc.js';

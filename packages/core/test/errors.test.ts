@@ -37,6 +37,7 @@ import {
   max,
   maximum,
   mean,
+  meanSquaredError,
   min,
   minimum,
   mul,
@@ -140,6 +141,22 @@ const binaryOps: Record<string, (a: Tensor, b: Tensor) => Tensor> = {
 
 // ---------------------------------------------------------------------------------------------
 
+describe('meanSquaredError', () => {
+  it('x and t of different shapes (broadcastable or not) or float dtypes, or a non-tensor, throw naming it', () => {
+    fc.assert(
+      fc.property(shape({ minRank: 1, maxRank: 3 }), fc.integer({ min: 0, max: 2 }), floatDType, (s, k, dtype) => {
+        const x = zeros(s, dtype);
+        const other = s.map((d, i) => (i === k % s.length ? d + 1 : d));
+        expectError(() => meanSquaredError(x, zeros(other, dtype)), ShapeError, 'meanSquaredError', fmt(s), fmt(other));
+        expectError(() => meanSquaredError(x, zeros([], dtype)), ShapeError, 'meanSquaredError', fmt(s), '[]');
+        expectError(() => meanSquaredError(x, zeros(s, otherFloat(dtype))), DTypeError, 'meanSquaredError', dtype, otherFloat(dtype));
+        expectError(() => meanSquaredError(x, [0] as unknown as Tensor), DTypeError, 'meanSquaredError', 't');
+      }),
+      { numRuns: 25 },
+    );
+  });
+});
+
 describe('elementwise binary ops', () => {
   it('non-broadcastable shapes throw a ShapeError naming the op and both shapes', () => {
     fc.assert(
@@ -209,7 +226,7 @@ describe('dtype classes', () => {
     softmax: (x) => softmax(x),
     logSoftmax: (x) => logSoftmax(x),
   };
-  const floatOnlyBinary: Record<string, (a: Tensor, b: Tensor) => Tensor> = { div, pow, matmul };
+  const floatOnlyBinary: Record<string, (a: Tensor, b: Tensor) => Tensor> = { div, pow, matmul, meanSquaredError };
   const numericOnly: Record<string, (x: Tensor) => Tensor> = {
     neg,
     abs,

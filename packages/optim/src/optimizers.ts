@@ -101,8 +101,8 @@ function run(
 
   const n = gl.length;
   // Check every leaf first and lay the new values out: one array per dtype for the new params
-  // and one per slot, each leaf a view of its part. Per-leaf arrays cost an allocation each
-  // (about 0.5-1 µs apiece for small ones), several times the arithmetic of a small layer.
+  // and one per slot, each leaf a view of its part, so a step makes a few allocations, not a few
+  // per leaf (PERFORMANCE.md, section 7: no speed change measured in isolation).
   const refs = new Array<Tensor>(n);
   const ps = new Array<Tensor | null>(n);
   const offsets = new Array<number>(n);

@@ -146,10 +146,6 @@ export enum Bin {
  */
 function periodic(code: Bin, f: (x: number, y: number) => number, a: TypedArray, b: TypedArray, out: TypedArray, period: number, swapped: boolean): void {
   const n = out.length;
-  if (period === n && !swapped && code !== Bin.Other) {
-    sameShape(code, a, b, out);
-    return;
-  }
   for (let o = 0; o < n; o += period) {
     const len = Math.min(period, n - o);
     if (!swapped) {
@@ -267,6 +263,10 @@ export function mapBinary(
   const out = allocate(dtype, n);
   if (n === 0) return out;
   if (a.length === n) {
+    if (b.length === n && code !== Bin.Other) {
+      sameShape(code, a, b, out);
+      return out;
+    }
     const period = b.length === n ? n : b.length === 1 ? 1 : rowPeriod(bShape, outShape);
     if (period > 0) {
       periodic(code, f, a, b, out, period, false);

@@ -146,7 +146,7 @@ function run(
   const sOut = new Array<FloatArray>(ns);
   for (let i = 0; i < n; i++) {
     const ref = refs[i]!;
-    const p = ps[i]!;
+    const p = ps[i] ?? null;
     const g = gl[i] as Tensor;
     for (let k = 0; k < ns; k++) {
       sIn[k] = matchingLeaf(op, `state.${slots[k]}`, slotTrees[k], sl[k]![i], i, hasParams ? 'params' : 'grads', ref).data;

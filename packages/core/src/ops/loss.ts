@@ -15,7 +15,7 @@ import { checkDType, checkTensor, coerceOperands } from './util.js';
 
 function checkSamePair(op: string, x: Tensor, t: Tensor): void {
   checkDType(op, x.dtype, 'float', 'x');
-  if (x.dtype !== t.dtype) coerceOperands(op, x, t);
+  if (x.dtype !== t.dtype) coerceOperands(op, x, t); // throws the binary ops' 'dtypes differ' error
   if (!shapesEqual(x.shape, t.shape)) {
     throw new ShapeError(op, `x and t must have the same shape, got ${fmtShape(x.shape)} and ${fmtShape(t.shape)}`);
   }
